@@ -1,0 +1,135 @@
+"""Rules a single product must satisfy beyond its field types."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from mesh_dagster.spec.check_sql import CheckSqlError, parse_check_sql
+from mesh_dagster.spec.errors import FieldPath, did_you_mean
+from mesh_dagster.spec.models import DataProduct
+from mesh_dagster.spec.periods import deadline_after, first_start, next_period_start, next_tick
+
+
+@dataclass(frozen=True)
+class RuleViolation:
+    """A broken rule: where (field path), what, and a hint."""
+
+    path: FieldPath
+    message: str
+    hint: str | None = None
+
+
+def _unknown_column(path: FieldPath, name: str, columns: list[str]) -> RuleViolation:
+    return RuleViolation(
+        path,
+        f"unknown column '{name}'; it must be declared in spec.schema.",
+        did_you_mean(name, columns),
+    )
+
+
+def _column_rules(product: DataProduct) -> Iterator[RuleViolation]:
+    seen: set[str] = set()
+    for index, column in enumerate(product.spec.columns):
+        path: FieldPath = ("spec", "schema", index)
+        if column.name in seen:
+            yield RuleViolation((*path, "name"), f"column '{column.name}' is declared twice.")
+        seen.add(column.name)
+        if column.pii_handling is not None and not column.pii:
+            yield RuleViolation(
+                (*path, "pii_handling"), "pii_handling is set but the column is not 'pii: true'."
+            )
+        if column.pii_handling in ("hashed", "masked") and column.type != "string":
+            yield RuleViolation(
+                (*path, "pii_handling"),
+                f"'{column.pii_handling}' applies to string columns only; "
+                f"this column is {column.type}.",
+                "Use 'redacted', or cast the column to string in the transform.",
+            )
+        if column.pii_handling == "redacted" and not column.nullable:
+            yield RuleViolation(
+                (*path, "pii_handling"), "'redacted' publishes nulls, so it needs 'nullable: true'."
+            )
+
+
+def _structure_rules(product: DataProduct) -> Iterator[RuleViolation]:
+    spec = product.spec
+    names = [column.name for column in spec.columns]
+    for index, name in enumerate(spec.grain):
+        if name not in names:
+            yield _unknown_column(("spec", "grain", index), name, names)
+    if spec.partitioning is not None:
+        column = product.column(spec.partitioning.column)
+        path: FieldPath = ("spec", "partitioning", "column")
+        if column is None:
+            yield _unknown_column(path, spec.partitioning.column, names)
+        elif column.type not in ("date", "timestamp"):
+            yield RuleViolation(
+                path,
+                f"the partition column must be a date or timestamp; "
+                f"'{column.name}' is {column.type}.",
+            )
+        elif column.type == "date" and spec.partitioning.by == "hour":
+            yield RuleViolation(
+                path, f"hourly partitions need a timestamp column; '{column.name}' is a date."
+            )
+    if spec.sla is not None and spec.partitioning is None:
+        yield RuleViolation(
+            ("spec", "sla"), "an SLA is judged per period, so it needs spec.partitioning."
+        )
+    if product.is_external and spec.inputs:
+        yield RuleViolation(
+            ("spec", "inputs"),
+            "an externally built product (no transform) cannot have inputs.",
+            "Add a spec.transform, or remove spec.inputs.",
+        )
+    for index, item in enumerate(spec.inputs):
+        if item.product == product.name:
+            yield RuleViolation(
+                ("spec", "inputs", index, "product"), "a product cannot read itself."
+            )
+
+
+def _check_rules(product: DataProduct) -> Iterator[RuleViolation]:
+    names = [column.name for column in product.spec.columns]
+    for index, check in enumerate(product.spec.quality.custom_checks):
+        try:
+            parse_check_sql(check.sql, names)
+        except CheckSqlError as error:
+            yield RuleViolation(
+                ("spec", "quality", "custom_checks", index), f"invalid check: {error}."
+            )
+
+
+def _deadline_rules(
+    product: DataProduct, timezone: str, sla_timezone: str
+) -> Iterator[RuleViolation]:
+    spec = product.spec
+    if spec.sla is None or spec.sla.available_by is None or spec.partitioning is None:
+        return
+    if spec.schedule is None:
+        return
+    unit = spec.partitioning.by
+    start = first_start(spec.partitioning.start, unit, timezone)
+    end = next_period_start(start, unit)
+    deadline = deadline_after(end, spec.sla.available_by, sla_timezone)
+    build = next_tick(spec.schedule.cron, end, timezone)
+    if build > deadline:
+        yield RuleViolation(
+            ("spec", "sla", "available_by"),
+            f"the deadline {spec.sla.available_by:%H:%M} comes before the scheduled build "
+            f"({spec.schedule.cron}) of the same period.",
+            "Move available_by after the build time, or build earlier.",
+        )
+
+
+def product_rule_violations(
+    product: DataProduct, timezone: str, sla_timezone: str
+) -> list[RuleViolation]:
+    """Return every rule the product breaks on its own (mesh-wide rules live elsewhere)."""
+    return [
+        *_column_rules(product),
+        *_structure_rules(product),
+        *_check_rules(product),
+        *_deadline_rules(product, timezone, sla_timezone),
+    ]

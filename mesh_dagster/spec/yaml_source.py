@@ -1,0 +1,124 @@
+"""YAML text -> plain data plus the line and column of every field path."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from yaml.constructor import SafeConstructor
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from mesh_dagster.spec.errors import FieldPath, SpecProblem, format_path
+
+
+@dataclass
+class SourceMap:
+    """Where each field path of one document starts in its file (1-based)."""
+
+    file: str
+    positions: dict[FieldPath, tuple[int, int]] = field(default_factory=dict)
+
+    def locate(self, path: FieldPath) -> tuple[int, int]:
+        """Return the position of ``path``, or of its nearest located parent."""
+        for end in range(len(path), -1, -1):
+            found = self.positions.get(path[:end])
+            if found is not None:
+                return found
+        return (1, 1)
+
+    def problem(self, path: FieldPath, message: str, hint: str | None = None) -> SpecProblem:
+        """Return a problem located at ``path``."""
+        line, column = self.locate(path)
+        return SpecProblem(self.file, line, column, format_path(path), message, hint)
+
+
+@dataclass
+class ParsedDocument:
+    """One YAML document: its data, where its fields are, and problems found on the way."""
+
+    data: Any
+    source: SourceMap
+    problems: list[SpecProblem]
+
+
+def _position(node: Node) -> tuple[int, int]:
+    return (node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+class _Builder:
+    """Builds plain data from a composed node tree, recording positions and duplicate keys."""
+
+    def __init__(self, source: SourceMap) -> None:
+        self.source = source
+        self.problems: list[SpecProblem] = []
+        self._scalars = SafeConstructor()
+
+    def build(self, node: Node, path: FieldPath) -> Any:
+        self.source.positions.setdefault(path, _position(node))
+        if isinstance(node, MappingNode):
+            return self._mapping(node, path)
+        if isinstance(node, SequenceNode):
+            return [self.build(item, (*path, index)) for index, item in enumerate(node.value)]
+        return self._scalar(node)
+
+    def _scalar(self, node: Node) -> Any:
+        assert isinstance(node, ScalarNode)
+        value = self._scalars.construct_object(node)
+        # YAML 1.1 reads 07:00 as the base-60 integer 420; a clock time is meant.
+        if isinstance(value, int) and not isinstance(value, bool) and ":" in node.value:
+            return node.value
+        return value
+
+    def _mapping(self, node: MappingNode, path: FieldPath) -> dict[Any, Any]:
+        result: dict[Any, Any] = {}
+        first_seen: dict[Any, int] = {}
+        for key_node, value_node in node.value:
+            key = self._scalar(key_node) if isinstance(key_node, ScalarNode) else None
+            if key is None or isinstance(key, (dict, list)):
+                self.problems.append(self.source.problem(path, "mapping keys must be plain names"))
+                continue
+            key_path = (*path, str(key))
+            line, column = _position(key_node)
+            if key in first_seen:
+                self.problems.append(
+                    SpecProblem(
+                        self.source.file,
+                        line,
+                        column,
+                        format_path(key_path),
+                        f"duplicate key '{key}' (first defined on line {first_seen[key]}).",
+                        "Remove one of them: YAML would silently keep only the last.",
+                    )
+                )
+                continue
+            first_seen[key] = line
+            self.source.positions[key_path] = (line, column)
+            result[str(key)] = self.build(value_node, key_path)
+        return result
+
+
+def parse_yaml(text: str, file: str) -> ParsedDocument:
+    """Return the document in ``text`` with positions; syntax errors become problems."""
+    source = SourceMap(file)
+    try:
+        documents = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        reason = error.problem or "invalid YAML"
+        if error.context:
+            reason = f"{reason} ({error.context})"
+        problem = SpecProblem(file, line, column, "", f"invalid YAML: {reason}.")
+        return ParsedDocument(None, source, [problem])
+    documents = [document for document in documents if document is not None]
+    if not documents:
+        message = "file is empty; expected a DataProduct or MeshPolicy document."
+        return ParsedDocument(None, source, [SpecProblem(file, 1, 1, "", message)])
+    if len(documents) > 1:
+        line, column = _position(documents[1])
+        message = "more than one YAML document; put each product in its own file."
+        return ParsedDocument(None, source, [SpecProblem(file, line, column, "", message)])
+    builder = _Builder(source)
+    data = builder.build(documents[0], ())
+    return ParsedDocument(data, source, builder.problems)
