@@ -12,6 +12,16 @@ import yaml
 
 from mesh_dagster.spec import Mesh, SpecError, load_mesh
 
+# Fixtures for real local servers live in tests/fixtures/, one module per server.
+pytest_plugins = [
+    "fixtures.s3",
+    "fixtures.glue",
+    "fixtures.postgres",
+    "fixtures.receivers",
+    "fixtures.dagster_env",
+    "fixtures.browser",
+]
+
 DELETE: Any = object()
 """An override value that removes the key from the base spec."""
 
