@@ -1,0 +1,236 @@
+"""Evaluate a check plan on an Arrow table in DuckDB, every row rule in one scan."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import duckdb
+import pyarrow as pa
+
+from mesh_dagster.checks import details
+from mesh_dagster.checks.engine import EngineLimits, EngineSettings, open_engine
+from mesh_dagster.checks.identifiers import identifier
+from mesh_dagster.checks.outcome import CheckOutcome, failed_errors, summarize_failures
+from mesh_dagster.checks.plan import CheckPlan, PlannedCheck
+from mesh_dagster.checks.samples import SampleKey, duplicate_keys, failing_row_keys
+from mesh_dagster.checks.scan import Measure, ScanResult, canonical_predicate, probe, run_scan
+from mesh_dagster.checks.typed import INPUT_VIEW, TypedInput, create_typed_view
+from mesh_dagster.spec.periods import Period
+
+__all__ = [
+    "CheckOutcome",
+    "EngineLimits",
+    "EngineSettings",
+    "evaluate_checks",
+    "failed_errors",
+    "summarize_failures",
+]
+
+VARIABLES = (
+    "partition_start",
+    "partition_end",
+    "partition_start_date",
+    "partition_end_date",
+    "partition_key",
+)
+
+
+@dataclass
+class _Run:
+    """What evaluation knows about one table before and after its scan."""
+
+    plan: CheckPlan
+    typed: TypedInput
+    period: Period | None
+    predicates: dict[str, str] = field(default_factory=dict)
+    blocked: dict[str, str] = field(default_factory=dict)
+    skipped: set[str] = field(default_factory=set)
+    scan: ScanResult = field(default_factory=ScanResult)
+
+
+def _bind_period(connection: duckdb.DuckDBPyConnection, period: Period | None) -> None:
+    if period is None:
+        return
+    # Bound as parameters: the window never becomes part of any SQL text.
+    values: list[tuple[str, str, object]] = [
+        ("partition_start", "TIMESTAMPTZ", period.start),
+        ("partition_end", "TIMESTAMPTZ", period.end),
+        ("partition_start_date", "DATE", period.start.date()),
+        ("partition_end_date", "DATE", period.end.date()),
+        ("partition_key", "VARCHAR", period.key),
+    ]
+    for name, type_name, value in values:
+        connection.execute(f"SET VARIABLE {name} = CAST($1 AS {type_name})", [value])
+
+
+def _prepare(connection: duckdb.DuckDBPyConnection, run: _Run) -> None:
+    for check in run.plan.checks:
+        if check.predicate is not None:
+            run.predicates[check.name] = canonical_predicate(check)
+    for check in run.plan.checks:
+        unknown = set(check.variables) - set(VARIABLES)
+        if unknown:
+            raise ValueError(f"check '{check.name}' reads unknown variables {sorted(unknown)}")
+        unusable = [name for name in check.columns if name in run.typed.unusable]
+        if check.variables and run.period is None:
+            run.skipped.add(check.name)
+        elif check.scope != "schema" and unusable:
+            run.blocked[check.name] = details.unusable_reason(unusable, run.typed)
+        elif check.name in run.predicates:
+            reason = probe(connection, check.name, run.predicates[check.name])
+            if reason is not None:
+                run.blocked[check.name] = reason
+
+
+def _measures(check: PlannedCheck, run: _Run) -> list[Measure]:
+    name = check.name
+    if check.scope == "schema":
+        flags = [column.flag for column in run.typed.checked]
+        if not flags:
+            return []
+        measures = [Measure(name, "failing", f"count(*) filter (where {' or '.join(flags)})")]
+        measures += [
+            Measure(name, f"bad:{column.name}", f"count(*) filter (where {column.flag})")
+            for column in run.typed.checked
+        ]
+        return measures
+    if check.scope == "grain":
+        key = ", ".join(identifier(column) for column in check.columns)
+        return [Measure(name, "failing", f"count(*) - count(distinct row({key}))")]
+    predicate = run.predicates[name]
+    if check.scope == "table":
+        return [Measure(name, "value", f"({predicate})")]
+    failing = f"count(*) filter (where not coalesce(({predicate}), false))"
+    measures = [Measure(name, "failing", failing)]
+    if check.kind == "custom":
+        measures.append(Measure(name, "null", f"count(*) filter (where ({predicate}) is null)"))
+    if check.kind == "completeness":
+        measures += [
+            Measure(name, f"present:{column}", f"count({identifier(column)})")
+            for column in check.columns
+        ]
+    return measures
+
+
+def _int(value: object) -> int:
+    return int(value) if isinstance(value, (int, bool)) else 0
+
+
+def _row_rule_passes(check: PlannedCheck, failing: int, rows: int) -> bool:
+    if rows == 0 or failing == 0:
+        return True
+    # Exact decimal arithmetic: 999 of 1,000 rows meets a threshold of 0.999.
+    return Fraction(rows - failing, rows) >= Fraction(repr(check.min_passing_share))
+
+
+def _verdict(check: PlannedCheck, run: _Run) -> tuple[bool, int, str]:
+    """Return (passed, failing rows, detail) of a check that ran."""
+    values, rows = run.scan.values.get(check.name, {}), run.scan.rows
+    failing = _int(values.get("failing"))
+    if check.scope == "schema":
+        bad = {column.name: _int(values.get(f"bad:{column.name}")) for column in run.typed.checked}
+        problems = details.schema_problems(run.typed, bad, rows)
+        if run.typed.missing or run.typed.undeclared or run.typed.incompatible:
+            failing = rows
+        text = f"all {len(check.columns)} declared columns present and castable ({rows:,} rows)"
+        return not problems, failing, "; ".join(problems) or text
+    if check.scope == "grain":
+        return failing == 0, failing, details.grain_detail(check.columns, failing, rows)
+    if check.scope == "table":
+        value = values.get("value")
+        if check.kind == "not_empty":
+            return value is True, 0, details.not_empty_detail(rows)
+        return value is True, 0, details.table_rule_detail(check.sql, _bool(value), rows)
+    passed = _row_rule_passes(check, failing, rows)
+    if check.kind == "completeness":
+        missing = {name: rows - _int(values.get(f"present:{name}")) for name in check.columns}
+        text = details.completeness_detail(
+            failing, rows, check.min_passing_share, missing, check.columns
+        )
+    elif check.kind == "partition_bounds" and run.period is not None:
+        window = details.window_text(run.period, "partition_start_date" in check.variables)
+        text = details.partition_detail(check.columns[0], failing, rows, window)
+    elif check.kind == "pii":
+        column = next(item for item in run.plan.columns if item.name == check.columns[0])
+        text = details.pii_detail(column.name, column.pii_handling or "", failing, rows)
+    else:
+        nulls = _int(values.get("null"))
+        text = details.row_rule_detail(check.sql, failing, nulls, rows)
+    return passed, failing, text
+
+
+def _bool(value: object) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+def _samples(
+    connection: duckdb.DuckDBPyConnection, check: PlannedCheck, run: _Run
+) -> list[SampleKey]:
+    columns = run.plan.sample_columns
+    if any(name in run.typed.unusable for name in run.plan.grain):
+        return []
+    if check.scope == "grain":
+        return duplicate_keys(connection, check.columns, columns)
+    if check.scope == "schema":
+        flags = [column.flag for column in run.typed.checked]
+        return failing_row_keys(connection, columns, " or ".join(flags)) if flags else []
+    if check.scope == "row":
+        failing = f"not coalesce(({run.predicates[check.name]}), false)"
+        return failing_row_keys(connection, columns, failing)
+    return []
+
+
+def _outcome(connection: duckdb.DuckDBPyConnection, check: PlannedCheck, run: _Run) -> CheckOutcome:
+    rows = run.scan.rows
+
+    def outcome(
+        passed: bool, failing: int, detail: str, samples: list[SampleKey] | None = None
+    ) -> CheckOutcome:
+        ratio = failing / rows if rows else 0.0
+        return CheckOutcome(
+            check.name, check.kind, check.severity, passed, failing, ratio, rows, check.sql,
+            detail, tuple(samples or ()),
+        )  # fmt: skip
+
+    if check.name in run.skipped:
+        return outcome(True, 0, "not evaluated: no partition window was given")
+    if check.name in run.blocked:
+        return outcome(False, 0, f"could not run: {run.blocked[check.name]}")
+    if check.name in run.scan.errors:
+        error = run.scan.errors[check.name]
+        return outcome(False, 0, f"could not run: DuckDB raised {error} on the data")
+    passed, failing, text = _verdict(check, run)
+    samples = [] if passed else _samples(connection, check, run)
+    return outcome(passed, failing, text, samples)
+
+
+def evaluate_checks(
+    plan: CheckPlan,
+    table: pa.Table,
+    period: Period | None,
+    settings: EngineLimits | None = None,
+) -> list[CheckOutcome]:
+    """Return the outcome of every planned check on ``table``, in plan order.
+
+    Every row rule (and the grain's duplicate count) is computed in one scan; samples are
+    fetched only for checks that failed. ``period`` is the run's partition window; without
+    it ``partition_bounds`` is not evaluated. Raises CheckRefusedError, before any rule is
+    evaluated, when a check's SQL tries to read files, reach the network, run statements
+    or is not one SQL expression. ``table`` is only read.
+    """
+    connection = open_engine(settings or EngineSettings())
+    try:
+        connection.register(INPUT_VIEW, table)
+        _bind_period(connection, period)
+        run = _Run(plan, create_typed_view(connection, plan), period)
+        _prepare(connection, run)
+        runnable = [
+            check
+            for check in plan.checks
+            if check.name not in run.blocked and check.name not in run.skipped
+        ]
+        run.scan = run_scan(connection, [m for check in runnable for m in _measures(check, run)])
+        return [_outcome(connection, check, run) for check in plan.checks]
+    finally:
+        connection.close()

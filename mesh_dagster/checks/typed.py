@@ -1,0 +1,109 @@
+"""The input as the spec declares it: a view with every declared column cast to its type.
+
+Rules run on this view, so a wrongly typed column cannot break them: values that do not
+cast become null there, and the ``schema`` check counts them from flags the view carries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+from mesh_dagster.checks.identifiers import identifier
+from mesh_dagster.checks.plan import CheckPlan
+from mesh_dagster.checks.types import is_lossless, normalise_duckdb_type
+
+INPUT_VIEW = "__mesh_input"
+TYPED_VIEW = "__mesh_typed"
+
+
+@dataclass(frozen=True)
+class CheckedColumn:
+    """A column whose type differs from the declared one: each value is cast and checked."""
+
+    name: str
+    source_type: str
+    declared_type: str
+    flag: str
+    """Column of the typed view that is true where the value does not cast exactly."""
+
+
+@dataclass(frozen=True)
+class TypedInput:
+    """How the input's columns compare with the declared schema."""
+
+    missing: tuple[str, ...]
+    undeclared: tuple[str, ...]
+    incompatible: tuple[tuple[str, str, str], ...]
+    """(column, its type, the declared type) for columns that cannot be cast at all."""
+    checked: tuple[CheckedColumn, ...]
+
+    @property
+    def unusable(self) -> frozenset[str]:
+        """Return the declared columns that rules cannot read."""
+        return frozenset(self.missing) | {name for name, _, _ in self.incompatible}
+
+
+def _free_name(prefix: str, taken: set[str]) -> str:
+    # DuckDB resolves identifiers case-insensitively.
+    name = prefix
+    while name.lower() in taken:
+        name = f"_{name}"
+    taken.add(name.lower())
+    return name
+
+
+def _bad_value(name: str, source: str, target: str) -> str:
+    column = identifier(name)
+    cast = f"try_cast({column} as {target})"
+    if source == "VARCHAR":
+        return f"{column} is not null and {cast} is null"
+    # A cast that rounds or truncates (1.5 -> 2, a timestamp -> its date) does not survive
+    # the way back, so it is caught as well as one that fails.
+    return f"{column} is not null and try_cast({cast} as {source}) is distinct from {column}"
+
+
+def _binds(connection: duckdb.DuckDBPyConnection, expressions: list[str]) -> bool:
+    try:
+        connection.execute(f"select {', '.join(expressions)} from {INPUT_VIEW} limit 0")
+    except duckdb.Error:
+        return False
+    return True
+
+
+def create_typed_view(connection: duckdb.DuckDBPyConnection, plan: CheckPlan) -> TypedInput:
+    """Create the typed view over the registered input and say how its columns compare."""
+    described = connection.execute(f"describe {INPUT_VIEW}").fetchall()
+    present = {str(row[0]): normalise_duckdb_type(str(row[1])) for row in described}
+    declared = {column.name for column in plan.columns}
+    taken = {name.lower() for name in present} | {name.lower() for name in declared}
+    selected: list[str] = []
+    missing: list[str] = []
+    incompatible: list[tuple[str, str, str]] = []
+    checked: list[CheckedColumn] = []
+    for column in plan.columns:
+        source = present.get(column.name)
+        if source is None:
+            missing.append(column.name)
+            continue
+        name = identifier(column.name)
+        if is_lossless(source, column.type):
+            same = source == normalise_duckdb_type(column.type)
+            selected.append(name if same else f"cast({name} as {column.type}) as {name}")
+            continue
+        value = f"try_cast({name} as {column.type})"
+        bad = _bad_value(column.name, source, column.type)
+        if not _binds(connection, [value, bad]):
+            incompatible.append((column.name, source, column.type))
+            continue
+        flag = _free_name(f"__mesh_bad_{len(checked)}", taken)
+        selected += [f"{value} as {name}", f"{bad} as {flag}"]
+        checked.append(CheckedColumn(column.name, source, column.type, flag))
+    if not selected:  # a view needs a column; count(*) still counts the rows
+        selected.append(f"true as {_free_name('__mesh_row', taken)}")
+    connection.execute(
+        f"create temp view {TYPED_VIEW} as select {', '.join(selected)} from {INPUT_VIEW}"
+    )
+    undeclared = tuple(name for name in present if name not in declared)
+    return TypedInput(tuple(missing), undeclared, tuple(incompatible), tuple(checked))
