@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import sqlglot
 from sqlglot import exp
-from sqlglot.errors import ParseError
+from sqlglot.errors import ParseError, SqlglotError
 
 from mesh_dagster.spec.errors import did_you_mean
 
@@ -107,33 +107,93 @@ class ParsedCheck:
 class CheckSqlError(ValueError):
     """A custom check expression that is invalid or unsafe; the message says why."""
 
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.hint = hint
+
+
+_NOT_ALLOWED_HINT = (
+    "A check may call pure scalar and aggregate functions only "
+    "(no file, network or environment access)."
+)
+
 
 def _function_name(node: exp.Func) -> str:
     return node.name.lower() if isinstance(node, exp.Anonymous) else node.sql_name().lower()
 
 
+def allowed_function_names() -> list[str]:
+    """Return the names of the functions a check may call, sorted."""
+    functions = [cls for cls in _ALLOWED_FUNCTIONS if issubclass(cls, exp.Func)]
+    names = {name.lower() for cls in functions for name in cls.sql_names()[:1]}
+    return sorted((names | _ALLOWED_ANONYMOUS) - {"and", "or", "case"})
+
+
+def _reject_function(name: str) -> CheckSqlError:
+    hint = did_you_mean(name, allowed_function_names()) or _NOT_ALLOWED_HINT
+    return CheckSqlError(f"function '{name}' is not allowed in a check", hint)
+
+
 def _reject_unsafe(tree: exp.Expr) -> None:
+    if tree.find(exp.Select, exp.Subquery, exp.Query) is not None:
+        raise CheckSqlError(
+            "subqueries are not allowed in a check",
+            "A check reads only the product's own rows; use an aggregate such as "
+            "'count(*) > 0' for a rule on the whole table.",
+        )
     for node in tree.walk():
-        if isinstance(node, (exp.Select, exp.Subquery, exp.Query)):
-            raise CheckSqlError("subqueries are not allowed in a check")
         if isinstance(node, exp.Table):
             raise CheckSqlError("a check may not read tables or files")
         if isinstance(node, exp.Window):
-            raise CheckSqlError("window functions are not allowed in a check")
+            raise CheckSqlError(
+                "window functions are not allowed in a check",
+                "Use a row rule, or an aggregate rule on the whole table.",
+            )
         if isinstance(node, exp.Anonymous):
             if node.name.lower() not in _ALLOWED_ANONYMOUS:
-                raise CheckSqlError(f"function '{node.name}' is not allowed in a check")
+                raise _reject_function(node.name.lower())
         elif isinstance(node, exp.Func) and not isinstance(node, _ALLOWED_FUNCTIONS):
-            raise CheckSqlError(f"function '{_function_name(node)}' is not allowed in a check")
+            raise _reject_function(_function_name(node))
         if isinstance(node, (exp.Placeholder, exp.Parameter, exp.SessionParameter)):
             raise CheckSqlError("parameters and variables are not allowed in a check")
+        if isinstance(node, exp.PropertyEQ):
+            raise CheckSqlError("assignments (':=') are not allowed in a check")
 
 
-def _is_boolean(tree: exp.Expr) -> bool:
-    root = tree.unnest() if isinstance(tree, exp.Paren) else tree
-    if isinstance(root, exp.Paren):
-        return _is_boolean(root.this)
-    return isinstance(root, _BOOLEAN_ROOTS) and not isinstance(root, exp.Paren)
+def _is_boolean(tree: exp.Expr, boolean_columns: Collection[str]) -> bool:
+    if isinstance(tree, exp.Paren):
+        return _is_boolean(tree.this, boolean_columns)
+    if isinstance(tree, exp.Column):
+        return not tree.table and tree.name in boolean_columns
+    if isinstance(tree, (exp.Cast, exp.TryCast)):
+        return tree.to.is_type(exp.DataType.Type.BOOLEAN)
+    if isinstance(tree, exp.Case):
+        branches = [branch.args.get("true") for branch in tree.args.get("ifs") or []]
+        branches.append(tree.args.get("default"))
+        return all(b is None or _is_boolean(b, boolean_columns) for b in branches)
+    if isinstance(tree, exp.Coalesce):
+        arguments = [tree.this, *tree.expressions]
+        return all(_is_boolean(argument, boolean_columns) for argument in arguments)
+    return isinstance(tree, _BOOLEAN_ROOTS)
+
+
+def describe_parse_error(error: SqlglotError) -> str:
+    """Return why ``sql`` does not parse, in words (sqlglot's own texts name its classes)."""
+    details = error.errors[0] if isinstance(error, ParseError) and error.errors else None
+    if details is None:
+        return "the SQL does not parse (an unclosed quote?)"
+    description = str(details.get("description", ""))
+    near = str(details.get("highlight") or "").strip()
+    column = details.get("col")
+    where = f" at column {column}" if isinstance(column, int) and column > 0 else ""
+    if description.startswith("Expecting "):
+        expected = description.removeprefix("Expecting ").strip()
+        return f"the SQL does not parse: expected '{expected}'{where}"
+    if description.startswith("Required keyword"):
+        return f"the SQL does not parse: the expression after '{near}' is incomplete{where}"
+    if near:
+        return f"the SQL does not parse: unexpected '{near}'{where}"
+    return f"the SQL does not parse{where}"
 
 
 def _bare_columns(tree: exp.Expr) -> list[exp.Column]:
@@ -142,35 +202,54 @@ def _bare_columns(tree: exp.Expr) -> list[exp.Column]:
     ]
 
 
-def parse_check_sql(sql: str, columns: Collection[str]) -> ParsedCheck:
-    """Return the parsed check, or raise CheckSqlError saying what is wrong."""
+def parse_check_sql(
+    sql: str, columns: Collection[str], boolean_columns: Collection[str] = ()
+) -> ParsedCheck:
+    """Return the parsed check, or raise CheckSqlError saying what is wrong.
+
+    ``columns`` are the product's column names; ``boolean_columns`` those of type boolean,
+    which may stand alone as a check.
+    """
     try:
         statements = [tree for tree in sqlglot.parse(sql, read="duckdb") if tree is not None]
-    except ParseError as error:
-        detail = error.errors[0]["description"] if error.errors else str(error)
-        raise CheckSqlError(f"invalid SQL: {detail}") from None
+    except SqlglotError as error:
+        raise CheckSqlError(describe_parse_error(error)) from None
+    if not statements:
+        raise CheckSqlError("the check is empty", "Write a boolean expression such as 'x >= 0'.")
     if len(statements) != 1:
-        raise CheckSqlError("a check must be exactly one SQL expression")
+        raise CheckSqlError(
+            f"a check must be exactly one SQL expression; found {len(statements)} statements",
+            "Split it into one check per rule.",
+        )
     tree = statements[0]
-    if isinstance(tree, (exp.Select, exp.Query, exp.Command, exp.DDL, exp.DML)):
-        raise CheckSqlError("a check must be a boolean expression, not a statement")
+    if not isinstance(tree, exp.Condition):
+        raise CheckSqlError(
+            "a check must be a boolean expression, not a statement",
+            "Write the condition only, such as 'revenue_usd >= 0'.",
+        )
     _reject_unsafe(tree)
-    if not _is_boolean(tree):
-        raise CheckSqlError("a check must be a boolean expression such as 'revenue_usd >= 0'")
     known = set(columns)
     used: list[str] = []
     for column in tree.find_all(exp.Column):
         if column.table:
             raise CheckSqlError(f"use bare column names, not '{column.sql()}'")
         if column.name not in known:
-            hint = did_you_mean(column.name, known)
-            suffix = f" {hint}" if hint else ""
-            raise CheckSqlError(f"unknown column '{column.name}' in spec.schema.{suffix}")
+            raise CheckSqlError(
+                f"unknown column '{column.name}'; it must be declared in spec.schema",
+                did_you_mean(column.name, known),
+            )
         if column.name not in used:
             used.append(column.name)
+    if not _is_boolean(tree, boolean_columns):
+        raise CheckSqlError(
+            "a check must be a boolean expression (true for good rows)",
+            "For example 'revenue_usd >= 0', or 'count(*) > 0' for the whole table.",
+        )
     is_aggregate = tree.find(exp.AggFunc) is not None
     if is_aggregate and _bare_columns(tree):
+        names = ", ".join(sorted({column.name for column in _bare_columns(tree)}))
         raise CheckSqlError(
-            "a check mixes aggregates with bare columns; use either a row rule or a table rule"
+            f"a check mixes aggregates with bare columns ({names})",
+            "Use either a row rule ('revenue_usd >= 0') or a table rule ('sum(revenue_usd) > 0').",
         )
     return ParsedCheck(tree.sql(dialect="duckdb"), tuple(used), is_aggregate)

@@ -23,8 +23,17 @@ def format_path(path: Sequence[PathPart]) -> str:
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
     """Return a "Did you mean ...?" hint when one of ``choices`` is close to ``word``."""
-    matches = difflib.get_close_matches(word, sorted(set(choices)), n=1, cutoff=0.6)
-    return f"Did you mean '{matches[0]}'?" if matches else None
+    by_lower = {choice.lower(): choice for choice in sorted(set(choices), reverse=True)}
+    matches = difflib.get_close_matches(word.lower(), sorted(by_lower), n=1, cutoff=0.6)
+    return f"Did you mean '{by_lower[matches[0]]}'?" if matches else None
+
+
+class HintedValueError(ValueError):
+    """A ValueError from a field validator that also carries a hint for the user."""
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.hint = hint
 
 
 @dataclass(frozen=True, order=True)

@@ -16,7 +16,8 @@ def upstream_products(product: DataProduct) -> list[str]:
 def _sorter(products: Mapping[str, DataProduct]) -> TopologicalSorter[str]:
     sorter: TopologicalSorter[str] = TopologicalSorter()
     for name in sorted(products):
-        known = [up for up in upstream_products(products[name]) if up in products]
+        # A product reading itself is reported on its own; it is not a cycle of products.
+        known = [up for up in upstream_products(products[name]) if up in products and up != name]
         sorter.add(name, *known)
     return sorter
 

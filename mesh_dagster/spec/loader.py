@@ -29,6 +29,15 @@ class _Loaded:
     path: Path
 
 
+@dataclass
+class _Files:
+    """What the files of a folder gave: valid documents, and names of invalid products."""
+
+    loaded: list[_Loaded]
+    declared_products: set[str]
+    declared_policy: bool
+
+
 def spec_files(root: Path) -> list[Path]:
     """Return every YAML file under ``root`` (or ``root`` itself), sorted."""
     if root.is_file():
@@ -49,34 +58,48 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def _parse_file(path: Path, problems: list[SpecProblem]) -> _Loaded | None:
+def _parse_file(path: Path, problems: list[SpecProblem], files: _Files) -> None:
     file = _display(path)
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        problems.append(SpecProblem(file, 1, 1, "", f"cannot read file: {error}."))
-        return None
+    except UnicodeDecodeError:
+        problems.append(SpecProblem(file, 1, 1, "", "cannot read file: it is not UTF-8 text."))
+        return
+    except OSError as error:
+        problems.append(SpecProblem(file, 1, 1, "", f"cannot read file: {error.strerror}."))
+        return
     document = parse_yaml(text, file)
     problems.extend(document.problems)
     data, source = document.data, document.source
     if data is None:
-        return None
+        return
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else "a single value"
         problems.append(
             source.problem(
-                (), f"expected a mapping with apiVersion, kind, metadata, spec; got {kind}."
+                (), f"expected a mapping with apiVersion, kind, metadata and spec; got {kind}."
             )
         )
-        return None
+        return
+    _note_declaration(data, files)
     model = _model_for(data, source, problems)
     if model is None:
-        return None
+        return
     try:
-        return _Loaded(model.model_validate(data), source, path)
+        files.loaded.append(_Loaded(model.model_validate(data), source, path))
     except ValidationError as error:
         problems.extend(validation_problems(error, data, model, source))
-        return None
+
+
+def _note_declaration(data: dict[str, Any], files: _Files) -> None:
+    """Remember what a file declares, so that a broken file causes no follow-on problems."""
+    metadata = data.get("metadata")
+    if data.get("kind") == "MeshPolicy":
+        files.declared_policy = True
+    if data.get("kind") == "DataProduct" and isinstance(metadata, dict):
+        name = metadata.get("name")
+        if isinstance(name, str):
+            files.declared_products.add(name)
 
 
 def _model_for(
@@ -103,82 +126,110 @@ def _locate(loaded: _Loaded, violations: list[RuleViolation]) -> list[SpecProble
     return [loaded.source.problem(v.path, v.message, v.hint) for v in violations]
 
 
-def _cross_spec_problems(products: dict[str, _Loaded], policy: MeshPolicy) -> list[SpecProblem]:
+def _cross_spec_problems(
+    products: dict[str, tuple[DataProduct, SourceMap]], invalid: set[str]
+) -> list[SpecProblem]:
     problems: list[SpecProblem] = []
     names = sorted(products)
+    known = names + sorted(invalid)
     for name in names:
-        loaded = products[name]
-        assert isinstance(loaded.model, DataProduct)
-        for index, item in enumerate(loaded.model.spec.inputs):
-            if item.product is not None and item.product not in products:
-                problems.append(
-                    loaded.source.problem(
-                        ("spec", "inputs", index, "product"),
-                        f"unknown product '{item.product}'.",
-                        did_you_mean(item.product, names),
-                    )
+        product, source = products[name]
+        for index, item in enumerate(product.spec.inputs):
+            upstream = item.product
+            if upstream is None or upstream in products or upstream in invalid:
+                continue
+            problems.append(
+                source.problem(
+                    ("spec", "inputs", index, "product"),
+                    f"unknown product '{upstream}'; an input must name a product of the mesh.",
+                    did_you_mean(upstream, known),
                 )
-    models = {name: loaded.model for name, loaded in products.items()}
-    cycle = find_cycle(models)  # type: ignore[arg-type]
+            )
+    cycle = find_cycle({name: product for name, (product, _) in products.items()})
     if cycle:
-        loaded = products[cycle[0]]
+        product, source = products[cycle[0]]
+        index = next(i for i, item in enumerate(product.spec.inputs) if item.product == cycle[1])
         problems.append(
-            loaded.source.problem(("spec", "inputs"), f"inputs form a cycle: {' -> '.join(cycle)}.")
+            source.problem(
+                ("spec", "inputs", index, "product"),
+                f"inputs form a cycle: {' -> '.join(cycle)}.",
+                "A product cannot depend on itself, directly or through other products.",
+            )
         )
     return problems
 
 
-def load_mesh(path: str | os.PathLike[str]) -> Mesh:
-    """Return the validated mesh under ``path``; raise SpecError listing every problem."""
-    root = Path(path)
-    problems: list[SpecProblem] = []
-    if not root.exists():
-        raise SpecError([SpecProblem(str(path), 1, 1, "", "no such file or folder.")])
-    loaded = [item for file in spec_files(root) if (item := _parse_file(file, problems))]
-    policies = [item for item in loaded if isinstance(item.model, MeshPolicy)]
+def _policy_of(files: _Files, problems: list[SpecProblem]) -> tuple[MeshPolicy, bool]:
+    """Return the mesh's policy, and whether products can be judged by it."""
+    policies = [item for item in files.loaded if isinstance(item.model, MeshPolicy)]
     for extra in policies[1:]:
         problems.append(
             extra.source.problem(
-                ("kind",), f"a second MeshPolicy; the first is {policies[0].source.file}."
+                ("kind",),
+                f"only one MeshPolicy is allowed; the first is {policies[0].source.file}.",
             )
         )
-    policy = (
-        policies[0].model
-        if policies
-        else MeshPolicy.model_validate({"apiVersion": API_VERSION, "kind": "MeshPolicy"})
-    )
+    if not policies:
+        default = MeshPolicy.model_validate({"apiVersion": API_VERSION, "kind": "MeshPolicy"})
+        # An invalid policy file is reported on its own; judging products by the
+        # defaults instead would only add false problems (e.g. unknown channels).
+        return default, not files.declared_policy
+    policy = policies[0].model
     assert isinstance(policy, MeshPolicy)
-    if policies:
-        problems.extend(_locate(policies[0], list(policy_violations(policy))))
-    products: dict[str, _Loaded] = {}
-    for item in loaded:
-        if not isinstance(item.model, DataProduct):
-            continue
+    problems.extend(_locate(policies[0], list(policy_violations(policy))))
+    return policy, True
+
+
+def _products_of(
+    files: _Files, policy: MeshPolicy, judge_policy: bool, problems: list[SpecProblem]
+) -> dict[str, tuple[DataProduct, _Loaded]]:
+    """Return the products by name, adding each product's own problems."""
+    products: dict[str, tuple[DataProduct, _Loaded]] = {}
+    for item in files.loaded:
         product = item.model
+        if not isinstance(product, DataProduct):
+            continue
         if product.name in products:
-            first = products[product.name].source
+            first = products[product.name][1].source
             line = first.locate(("metadata", "name"))[0]
             problems.append(
                 item.source.problem(
                     ("metadata", "name"),
                     f"product name '{product.name}' is already used by {first.file}:{line}.",
+                    "Product names must be unique across the mesh.",
                 )
             )
             continue
-        products[product.name] = item
-        timezone = (
-            product.spec.schedule and product.spec.schedule.timezone
-        ) or policy.defaults.timezone
-        sla_timezone = (product.spec.sla and product.spec.sla.timezone) or timezone
+        products[product.name] = (product, item)
+        schedule, sla = product.spec.schedule, product.spec.sla
+        timezone = (schedule and schedule.timezone) or policy.defaults.timezone
+        sla_timezone = (sla and sla.timezone) or timezone
         problems.extend(_locate(item, product_rule_violations(product, timezone, sla_timezone)))
-        problems.extend(_locate(item, list(product_policy_violations(policy, product))))
-    problems.extend(_cross_spec_problems(products, policy))
+        if judge_policy:
+            problems.extend(_locate(item, list(product_policy_violations(policy, product))))
+    return products
+
+
+def load_mesh(path: str | os.PathLike[str]) -> Mesh:
+    """Return the validated mesh under ``path``; raise SpecError listing every problem."""
+    root = Path(path)
+    if not root.exists():
+        raise SpecError([SpecProblem(str(path), 1, 1, "", "no such file or folder.")])
+    problems: list[SpecProblem] = []
+    files = _Files([], set(), False)
+    for file in spec_files(root):
+        _parse_file(file, problems, files)
+    policy, judge_policy = _policy_of(files, problems)
+    products = _products_of(files, policy, judge_policy, problems)
+    valid = {name: (product, item.source) for name, (product, item) in products.items()}
+    problems.extend(_cross_spec_problems(valid, files.declared_products - set(products)))
     if problems:
         raise SpecError(problems)
+    ordered = sorted(products.items())
     return Mesh(
         root=root,
-        products={name: item.model for name, item in sorted(products.items())},  # type: ignore[misc]
+        products={name: product for name, (product, _) in ordered},
         policy=policy,
-        files={name: item.path for name, item in sorted(products.items())},
-        sources={name: item.source for name, item in products.items()},
+        files={name: item.path for name, (_, item) in ordered},
+        sources={name: item.source for name, (_, item) in ordered},
     )

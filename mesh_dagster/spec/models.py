@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from mesh_dagster.spec import values
+from mesh_dagster.spec.errors import HintedValueError
 
 API_VERSION = "dataproduct/v1"
 
@@ -25,21 +26,27 @@ class StrictModel(BaseModel):
 class ProductMetadata(StrictModel):
     """Who owns the product and what it is called."""
 
-    name: str = Field(description="Unique product name, kebab-case (`orders-daily`).")
-    domain: str = Field(description="Owning domain (`orders`): the Dagster group and key prefix.")
-    owner: str = Field(description="Owning team (`orders-platform-team`); owner `team:<owner>`.")
+    name: str = Field(
+        description="Unique product name, kebab-case (`orders-daily`).", pattern=values.KEBAB_NAME
+    )
+    domain: str = Field(
+        description="Owning domain (`orders`): the Dagster group and key prefix.",
+        pattern=values.KEBAB_NAME,
+    )
+    owner: str = Field(
+        description="Owning team (`orders-platform-team`); owner `team:<owner>`.",
+        pattern=values.KEBAB_NAME,
+    )
     steward: str = Field(
         description="Accountable person's e-mail; a Dagster owner and default alert recipient.",
-        pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+        pattern=values.EMAIL,
     )
     tags: dict[str, str] = Field(default_factory=dict, description="Free `key: value` labels.")
     version: str | None = Field(
         default=None,
         description="Contract version (`1.2.0`); a breaking change should bump the major.",
-        pattern=r"^\d+\.\d+\.\d+$",
+        pattern=values.SEMVER,
     )
-
-    _name = field_validator("name", "domain", "owner")(values.check_kebab_name)
 
 
 class ScheduleSpec(StrictModel):
@@ -77,18 +84,17 @@ class SlaSpec(StrictModel):
     @field_validator("available_by", mode="before")
     @classmethod
     def _clock(cls, value: Any) -> Any:
-        return values.parse_clock_time(value) if isinstance(value, str) else value
+        return None if value is None else values.parse_clock_time(value)
 
     @field_validator("within", mode="before")
     @classmethod
     def _duration(cls, value: Any) -> Any:
-        return values.parse_duration(value) if isinstance(value, str) else value
+        return None if value is None else values.parse_duration(value)
 
     @field_validator("availability_target", mode="before")
     @classmethod
     def _share(cls, value: Any) -> Any:
-        is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
-        return values.parse_share(value) if is_number or isinstance(value, str) else value
+        return None if value is None else values.parse_share(value)
 
     @field_validator("timezone")
     @classmethod
@@ -98,7 +104,11 @@ class SlaSpec(StrictModel):
     @model_validator(mode="after")
     def _one_deadline(self) -> SlaSpec:
         if (self.available_by is None) == (self.within is None):
-            raise ValueError("give exactly one of 'available_by' or 'within'")
+            given = "both" if self.available_by is not None else "neither"
+            raise HintedValueError(
+                f"an SLA needs exactly one of 'available_by' or 'within'; this one has {given}",
+                "Use 'available_by: \"07:00\"' for a daily deadline, 'within: 2h' for hourly data.",
+            )
         return self
 
 
@@ -131,7 +141,11 @@ class InputSpec(StrictModel):
     @model_validator(mode="after")
     def _one_kind(self) -> InputSpec:
         if (self.product is None) == (self.source is None):
-            raise ValueError("give exactly one of 'product' or 'source'")
+            given = "both" if self.product is not None else "neither"
+            raise ValueError(
+                "an input needs exactly one of 'product' (another data product) or 'source' "
+                f"(external data); this one has {given}"
+            )
         return self
 
 
@@ -142,13 +156,17 @@ class TransformSpec(StrictModel):
     python: str | None = Field(
         default=None,
         description="`module:function` returning a pandas DataFrame or Arrow table.",
-        pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$",
+        pattern=values.PYTHON_REFERENCE,
     )
 
     @model_validator(mode="after")
     def _one_kind(self) -> TransformSpec:
         if (self.sql is None) == (self.python is None):
-            raise ValueError("give exactly one of 'sql' or 'python'")
+            given = "both" if self.sql is not None else "neither"
+            raise HintedValueError(
+                f"a transform needs exactly one of 'sql' or 'python'; this one has {given}",
+                "Remove spec.transform altogether for a product built outside the platform.",
+            )
         return self
 
 
@@ -164,14 +182,17 @@ class OutputSpec(StrictModel):
     @model_validator(mode="after")
     def _catalog_names(self) -> OutputSpec:
         if self.catalog is not None and (self.database is None or self.table is None):
-            raise ValueError("a catalog needs both 'database' and 'table'")
+            missing = " and ".join(
+                f"'{name}'" for name in ("database", "table") if getattr(self, name) is None
+            )
+            raise ValueError(f"'catalog: {self.catalog}' needs {missing} as well")
         return self
 
 
 class ColumnSpec(StrictModel):
     """One column of the published table."""
 
-    name: str = Field(description="Column name (lowercase, `_`).")
+    name: str = Field(description="Column name (lowercase, `_`).", pattern=values.COLUMN_NAME)
     type: str = Field(
         description="string, integer, bigint, double, decimal(p,s), boolean, date or timestamp."
     )
@@ -182,12 +203,26 @@ class ColumnSpec(StrictModel):
     )
     description: str | None = Field(default=None, description="What the column means.")
 
-    _name = field_validator("name")(values.check_column_name)
     _type = field_validator("type")(values.parse_column_type)
 
 
 def _check_from_text(value: Any) -> Any:
-    return {"sql": value} if isinstance(value, str) else value
+    if isinstance(value, str):
+        return {"sql": value}
+    if isinstance(value, (dict, BaseModel)):
+        return value
+    raise ValueError(
+        "expected a SQL expression such as 'revenue_usd >= 0', or a mapping with 'sql', "
+        f"'name', 'severity' and 'description', got {str(value).lower()}"
+    )
+
+
+def _input_from_text(value: Any) -> Any:
+    if isinstance(value, str):
+        raise HintedValueError(
+            f"expected a mapping, got '{value}'", f"Write '- product: {value}' to read a product."
+        )
+    return value
 
 
 class CustomCheck(StrictModel):
@@ -197,7 +232,7 @@ class CustomCheck(StrictModel):
     name: str | None = Field(
         default=None,
         description="Check name (default: derived from the SQL).",
-        pattern=r"^[A-Za-z0-9_]{1,63}$",
+        pattern=values.CHECK_NAME,
     )
     severity: Severity = Field(default="error", description="`error` blocks publish; `warn`.")
     description: str | None = Field(default=None, description="What the rule protects.")
@@ -232,7 +267,7 @@ class ConsumerSpec(StrictModel):
     @model_validator(mode="after")
     def _contact_for_notify(self) -> ConsumerSpec:
         if self.notify and self.contact is None:
-            raise ValueError("'notify: true' needs a 'contact'")
+            raise ValueError("'notify: true' needs a 'contact' address to notify")
         return self
 
 
@@ -252,7 +287,9 @@ class ProductSpec(StrictModel):
     sla: SlaSpec | None = Field(default=None, description="Availability deadline and target.")
     partitioning: PartitioningSpec | None = Field(default=None, description="Periods.")
     grain: list[str] = Field(default_factory=list, description="Columns identifying one row.")
-    inputs: list[InputSpec] = Field(default_factory=list, description="Upstream data.")
+    inputs: list[Annotated[InputSpec, BeforeValidator(_input_from_text)]] = Field(
+        default_factory=list, description="Upstream data: other products or external sources."
+    )
     transform: TransformSpec | None = Field(
         default=None, description="How the data is computed; absent: built outside the platform."
     )

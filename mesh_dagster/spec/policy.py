@@ -2,20 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from mesh_dagster.spec.errors import FieldPath, did_you_mean
 from mesh_dagster.spec.models import DataProduct
 from mesh_dagster.spec.policy_models import MeshPolicy, PolicyRules
 from mesh_dagster.spec.rules import RuleViolation
 
+RuleSource = Callable[[str], str]
+"""Given a rule's field name, says which policy set it ("the mesh policy")."""
+
 
 def effective_rules(policy: MeshPolicy, domain: str) -> PolicyRules:
-    """Return the global rules with the domain's own rules laid over them."""
+    """Return the global rules with the domain's tightened rules laid over them.
+
+    A domain rule that would loosen a global one is reported by ``policy_violations`` and
+    ignored here, so products are not judged by it as well.
+    """
     domain_policy = policy.domains.get(domain)
     if domain_policy is None:
         return policy.rules
-    tightened = domain_policy.rules.model_dump(exclude_none=True)
+    tightened = {
+        field: value
+        for field, value in domain_policy.rules.model_dump(exclude_none=True).items()
+        if _loosening(field, domain, getattr(policy.rules, field), value) is None
+    }
     return policy.rules.model_copy(update=tightened)
 
 
@@ -23,30 +34,41 @@ def _percent(share: float) -> str:
     return f"{share * 100:g}%"
 
 
-def _loosening(field: str, global_value: object, domain_value: object) -> str | None:
-    """Return why ``domain_value`` loosens ``global_value``, or None if it does not."""
+def _loosening(field: str, domain: str, global_value: object, domain_value: object) -> str | None:
+    """Return how ``domain_value`` loosens ``global_value``, or None if it does not."""
     if global_value is None or domain_value is None:
         return None
     if field in ("min_consumers", "min_availability_target"):
         assert isinstance(domain_value, (int, float)) and isinstance(global_value, (int, float))
-        return "is lower than the global rule" if domain_value < global_value else None
+        shown = _percent if field == "min_availability_target" else _number
+        if domain_value < global_value:
+            return f"{shown(domain_value)} is lower than the global {shown(global_value)}"
+        return None
     if field == "max_freshness_sla_hours":
         assert isinstance(domain_value, (int, float)) and isinstance(global_value, (int, float))
-        return "is higher than the global rule" if domain_value > global_value else None
+        if domain_value > global_value:
+            return f"{domain_value:g} is higher than the global {global_value:g}"
+        return None
     if field == "pii_requires_handling":
-        return "turns off a global requirement" if global_value and not domain_value else None
+        turned_off = bool(global_value) and not domain_value
+        return "false turns off the global requirement" if turned_off else None
     if field in ("steward_email_domains", "output_formats"):
         assert isinstance(domain_value, list) and isinstance(global_value, list)
         extra = sorted(set(domain_value) - set(global_value))
-        return f"allows {', '.join(extra)} beyond the global rule" if extra else None
+        return f"it allows {', '.join(extra)}, which the global rule does not" if extra else None
     if field == "required_tags":
         assert isinstance(domain_value, list) and isinstance(global_value, list)
         missing = sorted(set(global_value) - set(domain_value))
-        return f"drops required tags {', '.join(missing)}" if missing else None
+        return f"it drops the globally required {', '.join(missing)}" if missing else None
     if field == "output_locations":
         assert isinstance(domain_value, str) and isinstance(global_value, str)
-        return None if domain_value.startswith(global_value) else "is outside the global prefix"
+        own, outer = (value.replace("{domain}", domain) for value in (domain_value, global_value))
+        return None if own.startswith(outer) else f"'{own}' is outside the global '{outer}'"
     return None
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
 
 
 def policy_violations(policy: MeshPolicy) -> Iterator[RuleViolation]:
@@ -54,12 +76,12 @@ def policy_violations(policy: MeshPolicy) -> Iterator[RuleViolation]:
     for domain, domain_policy in sorted(policy.domains.items()):
         for field in PolicyRules.model_fields:
             reason = _loosening(
-                field, getattr(policy.rules, field), getattr(domain_policy.rules, field)
+                field, domain, getattr(policy.rules, field), getattr(domain_policy.rules, field)
             )
             if reason:
                 yield RuleViolation(
                     ("domains", domain, "rules", field),
-                    f"a domain may tighten but not loosen a global rule: this {reason}.",
+                    f"a domain may tighten a global rule but not loosen it: {reason}.",
                 )
         for index, name in enumerate(domain_policy.alert_channels):
             if name not in policy.alert_channels:
@@ -70,10 +92,17 @@ def policy_violations(policy: MeshPolicy) -> Iterator[RuleViolation]:
                 )
 
 
-def _rules_of(policy: MeshPolicy, product: DataProduct) -> tuple[PolicyRules, str]:
+def _rules_of(policy: MeshPolicy, product: DataProduct) -> tuple[PolicyRules, RuleSource]:
+    """Return the rules for the product, and a function naming the policy behind a rule."""
     rules = effective_rules(policy, product.domain)
-    where = f"policy of domain '{product.domain}'" if product.domain in policy.domains else "policy"
-    return rules, where
+    domain_policy = policy.domains.get(product.domain)
+    own = domain_policy.rules.model_dump(exclude_none=True) if domain_policy else {}
+
+    def source(field: str) -> str:
+        from_domain = field in own and own[field] == getattr(rules, field)
+        return f"the policy of domain '{product.domain}'" if from_domain else "the mesh policy"
+
+    return rules, source
 
 
 def product_policy_violations(policy: MeshPolicy, product: DataProduct) -> Iterator[RuleViolation]:
@@ -83,24 +112,29 @@ def product_policy_violations(policy: MeshPolicy, product: DataProduct) -> Itera
     if rules.steward_email_domains is not None:
         domain = meta.steward.rsplit("@", 1)[-1]
         if domain not in rules.steward_email_domains:
-            allowed = ", ".join(rules.steward_email_domains)
+            allowed = " or ".join(f"@{name}" for name in rules.steward_email_domains)
             yield RuleViolation(
                 ("metadata", "steward"),
-                f"steward must have an e-mail address at {allowed} ({where}); "
+                f"{where('steward_email_domains')} requires a steward address at {allowed}; "
                 f"got '{meta.steward}'.",
             )
-    if rules.min_consumers is not None and len(spec.consumers) < rules.min_consumers:
+    wanted = rules.min_consumers
+    if wanted is not None and len(spec.consumers) < wanted:
+        noun = "consumer" if wanted == 1 else "consumers"
+        found = len(spec.consumers) or "none"
         yield RuleViolation(
             ("spec", "consumers") if spec.consumers else ("spec",),
-            f"at least {rules.min_consumers} consumer(s) required ({where}); "
-            f"found {len(spec.consumers)}.",
+            f"{where('min_consumers')} requires at least {wanted} {noun} in spec.consumers; "
+            f"found {found}.",
+            "Add '- {team: <team>, use_case: <what they use it for>}' under spec.consumers.",
         )
     if rules.pii_requires_handling:
         for index, column in enumerate(spec.columns):
             if column.pii and column.pii_handling is None:
                 yield RuleViolation(
                     ("spec", "schema", index, "pii"),
-                    f"PII column '{column.name}' must declare pii_handling ({where}).",
+                    f"{where('pii_requires_handling')} requires pii_handling on every PII "
+                    f"column; '{column.name}' has none.",
                     "Expected one of: hashed, masked, redacted.",
                 )
     yield from _output_violations(rules, where, product)
@@ -109,7 +143,7 @@ def product_policy_violations(policy: MeshPolicy, product: DataProduct) -> Itera
         if tag not in meta.tags:
             yield RuleViolation(
                 ("metadata", "tags") if meta.tags else ("metadata",),
-                f"required tag '{tag}' is missing ({where}).",
+                f"{where('required_tags')} requires the tag '{tag}' in metadata.tags.",
             )
     for index, name in enumerate(spec.alerts.channels):
         if name not in policy.alert_channels:
@@ -121,26 +155,29 @@ def product_policy_violations(policy: MeshPolicy, product: DataProduct) -> Itera
 
 
 def _output_violations(
-    rules: PolicyRules, where: str, product: DataProduct
+    rules: PolicyRules, where: RuleSource, product: DataProduct
 ) -> Iterator[RuleViolation]:
     output = product.spec.output
     if rules.output_formats is not None and output.format not in rules.output_formats:
         yield RuleViolation(
             ("spec", "output", "format"),
-            f"format '{output.format}' is not allowed ({where}); "
-            f"allowed: {', '.join(rules.output_formats)}.",
+            f"{where('output_formats')} allows the output formats "
+            f"{', '.join(rules.output_formats)}; got '{output.format}'.",
         )
     if rules.output_locations is not None:
         prefix = rules.output_locations.replace("{domain}", product.domain)
         if not output.location.startswith(prefix):
+            table = product.name.replace("-", "_")
             yield RuleViolation(
                 ("spec", "output", "location"),
-                f"output location must be under '{prefix}' ({where}); got '{output.location}'.",
+                f"{where('output_locations')} requires output locations under '{prefix}'; "
+                f"got '{output.location}'.",
+                f"For example '{prefix.rstrip('/')}/{table}/'.",
             )
 
 
 def _sla_violations(
-    rules: PolicyRules, where: str, policy: MeshPolicy, product: DataProduct
+    rules: PolicyRules, where: RuleSource, policy: MeshPolicy, product: DataProduct
 ) -> Iterator[RuleViolation]:
     quality, sla = product.spec.quality, product.spec.sla
     limit = rules.max_freshness_sla_hours
@@ -148,7 +185,8 @@ def _sla_violations(
     if limit is not None and hours is not None and hours > limit:
         yield RuleViolation(
             ("spec", "quality", "freshness_sla_hours"),
-            f"freshness_sla_hours may be at most {limit:g} ({where}); got {hours:g}.",
+            f"{where('max_freshness_sla_hours')} allows freshness_sla_hours of at most "
+            f"{limit:g}; got {hours:g}.",
         )
     floor = rules.min_availability_target
     if floor is None or sla is None:
@@ -157,9 +195,10 @@ def _sla_violations(
     path: FieldPath = (
         ("spec", "sla", "availability_target") if sla.availability_target else ("spec", "sla")
     )
+    inherited = "" if sla.availability_target else " (the policy's default)"
     if target is not None and target < floor:
         yield RuleViolation(
             path,
-            f"availability_target must be at least {_percent(floor)} ({where}); "
-            f"got {_percent(target)}.",
+            f"{where('min_availability_target')} requires an availability_target of at least "
+            f"{_percent(floor)}; got {_percent(target)}{inherited}.",
         )

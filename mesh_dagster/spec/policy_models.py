@@ -11,8 +11,7 @@ from mesh_dagster.spec.models import StrictModel
 
 
 def _share(value: Any) -> Any:
-    is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
-    return values.parse_share(value) if is_number or isinstance(value, str) else value
+    return None if value is None else values.parse_share(value)
 
 
 class PolicyDefaults(StrictModel):

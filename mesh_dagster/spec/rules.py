@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 
 from mesh_dagster.spec.check_sql import CheckSqlError, parse_check_sql
 from mesh_dagster.spec.errors import FieldPath, did_you_mean
 from mesh_dagster.spec.models import DataProduct
 from mesh_dagster.spec.periods import deadline_after, first_start, next_period_start, next_tick
+from mesh_dagster.spec.transform_sql import TransformSqlError, check_transform_sql, view_name
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,9 @@ def _column_rules(product: DataProduct) -> Iterator[RuleViolation]:
         seen.add(column.name)
         if column.pii_handling is not None and not column.pii:
             yield RuleViolation(
-                (*path, "pii_handling"), "pii_handling is set but the column is not 'pii: true'."
+                (*path, "pii_handling"),
+                "pii_handling is set but the column is not marked 'pii: true'.",
+                "Add 'pii: true', or remove pii_handling.",
             )
         if column.pii_handling in ("hashed", "masked") and column.type != "string":
             yield RuleViolation(
@@ -48,8 +52,17 @@ def _column_rules(product: DataProduct) -> Iterator[RuleViolation]:
             )
         if column.pii_handling == "redacted" and not column.nullable:
             yield RuleViolation(
-                (*path, "pii_handling"), "'redacted' publishes nulls, so it needs 'nullable: true'."
+                (*path, "pii_handling"),
+                "'redacted' publishes nulls, so the column needs 'nullable: true'.",
+                "Set 'nullable: true', or use 'hashed' or 'masked'.",
             )
+
+
+def _partition_column_hint(product: DataProduct) -> str | None:
+    times = [column.name for column in product.spec.columns if column.type in ("date", "timestamp")]
+    if not times:
+        return "Declare a date or timestamp column in spec.schema."
+    return f"Date and timestamp columns: {', '.join(times)}."
 
 
 def _structure_rules(product: DataProduct) -> Iterator[RuleViolation]:
@@ -68,6 +81,7 @@ def _structure_rules(product: DataProduct) -> Iterator[RuleViolation]:
                 path,
                 f"the partition column must be a date or timestamp; "
                 f"'{column.name}' is {column.type}.",
+                _partition_column_hint(product),
             )
         elif column.type == "date" and spec.partitioning.by == "hour":
             yield RuleViolation(
@@ -75,7 +89,9 @@ def _structure_rules(product: DataProduct) -> Iterator[RuleViolation]:
             )
     if spec.sla is not None and spec.partitioning is None:
         yield RuleViolation(
-            ("spec", "sla"), "an SLA is judged per period, so it needs spec.partitioning."
+            ("spec", "sla"),
+            "an SLA is judged per period, so it needs spec.partitioning.",
+            "Add 'partitioning: {by: day, column: <a date column>, start: <first day>}'.",
         )
     if product.is_external and spec.inputs:
         yield RuleViolation(
@@ -92,35 +108,67 @@ def _structure_rules(product: DataProduct) -> Iterator[RuleViolation]:
 
 def _check_rules(product: DataProduct) -> Iterator[RuleViolation]:
     names = [column.name for column in product.spec.columns]
+    flags = [column.name for column in product.spec.columns if column.type == "boolean"]
     for index, check in enumerate(product.spec.quality.custom_checks):
         try:
-            parse_check_sql(check.sql, names)
+            parse_check_sql(check.sql, names, flags)
         except CheckSqlError as error:
             yield RuleViolation(
-                ("spec", "quality", "custom_checks", index), f"invalid check: {error}."
+                ("spec", "quality", "custom_checks", index), f"invalid check: {error}.", error.hint
             )
+
+
+def _transform_rules(product: DataProduct) -> Iterator[RuleViolation]:
+    transform = product.spec.transform
+    if transform is None or transform.sql is None:
+        return
+    views: list[str] = []
+    for item in product.spec.inputs:
+        name = item.product if item.source is None else item.source.name
+        if name is not None:
+            views.append(view_name(name))
+    try:
+        check_transform_sql(transform.sql, views)
+    except TransformSqlError as error:
+        yield RuleViolation(("spec", "transform", "sql"), f"{error}.", error.hint)
 
 
 def _deadline_rules(
     product: DataProduct, timezone: str, sla_timezone: str
 ) -> Iterator[RuleViolation]:
     spec = product.spec
-    if spec.sla is None or spec.sla.available_by is None or spec.partitioning is None:
-        return
-    if spec.schedule is None:
+    if spec.sla is None or spec.partitioning is None or spec.schedule is None:
         return
     unit = spec.partitioning.by
     start = first_start(spec.partitioning.start, unit, timezone)
     end = next_period_start(start, unit)
-    deadline = deadline_after(end, spec.sla.available_by, sla_timezone)
     build = next_tick(spec.schedule.cron, end, timezone)
-    if build > deadline:
+    if spec.sla.available_by is not None:
+        deadline = deadline_after(end, spec.sla.available_by, sla_timezone)
+        if build > deadline:
+            yield RuleViolation(
+                ("spec", "sla", "available_by"),
+                f"the deadline {spec.sla.available_by:%H:%M} ({sla_timezone}) comes before the "
+                f"scheduled build of the same period at {build:%H:%M} ({timezone}, cron "
+                f"'{spec.schedule.cron}').",
+                "Move available_by after the build time, or build earlier.",
+            )
+    elif spec.sla.within is not None and build > end + spec.sla.within:
+        late = build - end
         yield RuleViolation(
-            ("spec", "sla", "available_by"),
-            f"the deadline {spec.sla.available_by:%H:%M} comes before the scheduled build "
-            f"({spec.schedule.cron}) of the same period.",
-            "Move available_by after the build time, or build earlier.",
+            ("spec", "sla", "within"),
+            f"the deadline {_duration(spec.sla.within)} after the period ends comes before the "
+            f"scheduled build, {_duration(late)} after it (cron '{spec.schedule.cron}').",
+            "Allow more time in 'within', or build earlier.",
         )
+
+
+def _duration(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    hours, rest = divmod(minutes, 60)
+    if hours and rest:
+        return f"{hours}h{rest}m"
+    return f"{hours}h" if hours else f"{rest}m"
 
 
 def product_rule_violations(
@@ -131,5 +179,6 @@ def product_rule_violations(
         *_column_rules(product),
         *_structure_rules(product),
         *_check_rules(product),
+        *_transform_rules(product),
         *_deadline_rules(product, timezone, sla_timezone),
     ]

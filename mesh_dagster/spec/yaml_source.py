@@ -98,20 +98,57 @@ class _Builder:
         return result
 
 
+def _is_null(document: Node | None) -> bool:
+    """Return whether a composed document holds nothing (an empty ``---`` section)."""
+    return document is None or (
+        isinstance(document, ScalarNode) and document.tag == "tag:yaml.org,2002:null"
+    )
+
+
+def _syntax_problem(error: yaml.MarkedYAMLError, file: str) -> SpecProblem:
+    """Return a YAML syntax error in words a spec author can act on."""
+    mark = error.problem_mark or error.context_mark
+    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    start = error.context_mark.line + 1 if error.context_mark else line
+    problem = error.problem or "invalid YAML"
+    context = error.context or ""
+    message, hint = f"invalid YAML: {problem}", None
+    if "'\\t'" in problem:
+        message = "invalid YAML: a tab character where YAML expects spaces."
+        hint = "Indent with spaces; YAML does not allow tabs for indentation."
+    elif "cannot start any token" in problem:
+        found = problem.split("'")[1] if "'" in problem else "this character"
+        message = f"invalid YAML: a plain value cannot start with '{found}'."
+        hint = "Put the value in quotes."
+    elif "alias" in context or "undefined alias" in problem:
+        message = "invalid YAML: a value that starts with '*' must be quoted."
+        hint = 'For example cron: "0 * * * *".'
+    elif problem == "mapping values are not allowed here":
+        message = "invalid YAML: a ':' is not allowed here."
+        hint = "Check this line's indentation, or quote a value that contains ': '."
+    elif "flow sequence" in context or "flow mapping" in context:
+        bracket = "[" if "sequence" in context else "{"
+        message = f"invalid YAML: the '{bracket}' on line {start} is not closed where expected."
+        hint = "Close the bracket, or quote a value that contains ',', ':' or brackets."
+    elif "quoted scalar" in context:
+        message = f"invalid YAML: the quoted value that starts on line {start} is never closed."
+    elif problem.startswith("expected <block end>"):
+        message = "invalid YAML: this line's indentation does not match the lines above it."
+    elif context and start != line:
+        message = f"invalid YAML: {problem} ({context} that starts on line {start})"
+    if not message.endswith("."):
+        message += "."
+    return SpecProblem(file, line, column, "", message, hint)
+
+
 def parse_yaml(text: str, file: str) -> ParsedDocument:
     """Return the document in ``text`` with positions; syntax errors become problems."""
     source = SourceMap(file)
     try:
         documents = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        reason = error.problem or "invalid YAML"
-        if error.context:
-            reason = f"{reason} ({error.context})"
-        problem = SpecProblem(file, line, column, "", f"invalid YAML: {reason}.")
-        return ParsedDocument(None, source, [problem])
-    documents = [document for document in documents if document is not None]
+        return ParsedDocument(None, source, [_syntax_problem(error, file)])
+    documents = [document for document in documents if not _is_null(document)]
     if not documents:
         message = "file is empty; expected a DataProduct or MeshPolicy document."
         return ParsedDocument(None, source, [SpecProblem(file, 1, 1, "", message)])
