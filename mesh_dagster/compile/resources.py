@@ -1,0 +1,94 @@
+"""The ``mesh`` resource: storage mode, PII key and engine limits, from config or environment."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from dagster import ConfigurableResource, DagsterInstance, EnvVar
+from pydantic import Field
+
+from mesh_dagster.build.pipeline import BuildSettings
+from mesh_dagster.io.locations import StorageSettings
+from mesh_dagster.io.sandbox import EngineSettings
+
+DEV_KEY_FILE = "mesh_pii_dev.key"
+
+
+class PiiKeyError(RuntimeError):
+    """Raised when PII must be hashed and no key can be found."""
+
+
+class MeshResource(ConfigurableResource):  # type: ignore[type-arg]
+    """Runtime settings of mesh builds; secrets are read from the environment by name."""
+
+    storage_mode: Literal["local", "s3"] = Field(
+        default="local", description="`local`: every location under `warehouse`; `s3`: real URIs."
+    )
+    warehouse: str = Field(default="warehouse", description="Local warehouse folder.")
+    s3_endpoint: str | None = Field(default=None, description="S3 endpoint override.")
+    s3_region: str | None = Field(default=None, description="AWS region of the bucket.")
+    pii_key_env: str = Field(
+        default="MESH_PII_KEY", description="Environment variable holding the PII hashing key."
+    )
+    duckdb_threads: int | None = Field(default=None, description="DuckDB threads per build.")
+    duckdb_memory_limit: str | None = Field(default=None, description="DuckDB memory limit.")
+
+    @property
+    def production(self) -> bool:
+        """Return whether this is production (S3) mode, where nothing is generated."""
+        return self.storage_mode == "s3"
+
+    def storage(self) -> StorageSettings:
+        """Return the storage settings."""
+        return StorageSettings(
+            mode=self.storage_mode,
+            warehouse=Path(self.warehouse),
+            s3_endpoint=self.s3_endpoint,
+            s3_region=self.s3_region,
+        )
+
+    def pii_key(self, dagster_home: Path | None) -> tuple[bytes, str | None]:
+        """Return the PII key, and a notice when a development key was generated."""
+        value = os.environ.get(self.pii_key_env)
+        if value:
+            return value.encode("utf-8"), None
+        if self.production or dagster_home is None:
+            raise PiiKeyError(
+                f"the PII hashing key is missing: set the environment variable "
+                f"{self.pii_key_env} (a long random secret)."
+            )
+        path = dagster_home / DEV_KEY_FILE
+        if path.exists():
+            return path.read_bytes().strip(), None
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+        return path.read_bytes().strip(), (
+            f"generated a development PII key in {path}; set {self.pii_key_env} in production"
+        )
+
+    def build_settings(self, instance: DagsterInstance | None) -> tuple[BuildSettings, str | None]:
+        """Return the settings of a build, and a notice to log if any."""
+        home = Path(instance.root_directory) if instance and instance.root_directory else None
+        key, notice = self.pii_key(home)
+        engine = EngineSettings(self.duckdb_threads, self.duckdb_memory_limit)
+        return BuildSettings(self.storage(), engine, key), notice
+
+
+def mesh_resource_from_env() -> MeshResource:
+    """Return the resource configured by ``MESH_*`` environment variables (local default)."""
+    mode = os.environ.get("MESH_STORAGE_MODE", "local")
+    if mode not in ("local", "s3"):
+        raise ValueError(f"MESH_STORAGE_MODE must be 'local' or 's3', got '{mode}'")
+    return MeshResource(
+        storage_mode=mode,  # type: ignore[arg-type]
+        warehouse=os.environ.get("MESH_WAREHOUSE", "warehouse"),
+        s3_endpoint=os.environ.get("MESH_S3_ENDPOINT") or None,
+        s3_region=os.environ.get("AWS_REGION") or None,
+    )
+
+
+__all__ = ["EnvVar", "MeshResource", "PiiKeyError", "mesh_resource_from_env"]

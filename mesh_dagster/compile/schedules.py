@@ -1,0 +1,100 @@
+"""One job and schedule per distinct cron + timezone + partitioning, for all its products."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from dagster import (
+    AssetKey,
+    AssetSelection,
+    RunRequest,
+    ScheduleDefinition,
+    ScheduleEvaluationContext,
+    SkipReason,
+    TimeWindowPartitionsDefinition,
+    define_asset_job,
+    schedule,
+)
+from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
+
+from mesh_dagster.compile.names import dagster_name, short_hash
+from mesh_dagster.compile.specs import ProductSpecs
+from mesh_dagster.spec.mesh import Mesh
+from mesh_dagster.spec.models import PartitionUnit
+from mesh_dagster.spec.periods import last_complete_period
+
+
+@dataclass(frozen=True)
+class ScheduleGroup:
+    """Products that share a cron, a timezone and a partitioning."""
+
+    cron: str
+    timezone: str
+    unit: PartitionUnit | None
+    partitions_def: TimeWindowPartitionsDefinition | None
+    keys: tuple[AssetKey, ...]
+
+    @property
+    def name(self) -> str:
+        """Return a stable, readable name for the group's job and schedule."""
+        readable = self.cron.replace("*", "x").replace("/", "every")
+        unit = self.unit or "unpartitioned"
+        start = (
+            self.partitions_def.start.strftime("%Y%m%d") if self.partitions_def is not None else ""
+        )
+        base = dagster_name(f"mesh_{unit}_{readable}_{self.timezone}")
+        return f"{base}_{short_hash(f'{self.cron}|{self.timezone}|{unit}|{start}', 6)}"
+
+
+def group_schedules(mesh: Mesh, products: Sequence[ProductSpecs]) -> list[ScheduleGroup]:
+    """Return the schedule groups of the scheduled products."""
+    groups: dict[tuple[str, str, object], list[ProductSpecs]] = {}
+    for item in products:
+        schedule_spec = item.product.spec.schedule
+        if schedule_spec is None or item.product.is_external:
+            continue
+        key = (schedule_spec.cron, mesh.timezone_of(item.product), item.asset.partitions_def)
+        groups.setdefault(key, []).append(item)
+    result = []
+    for (cron, timezone, partitions_def), members in groups.items():
+        partitioning = members[0].product.spec.partitioning
+        assert partitions_def is None or isinstance(partitions_def, TimeWindowPartitionsDefinition)
+        result.append(
+            ScheduleGroup(
+                cron=cron,
+                timezone=timezone,
+                unit=partitioning.by if partitioning else None,
+                partitions_def=partitions_def,
+                keys=tuple(member.asset.key for member in members),
+            )
+        )
+    return sorted(result, key=lambda group: group.name)
+
+
+def build_schedule(group: ScheduleGroup) -> tuple[UnresolvedAssetJobDefinition, ScheduleDefinition]:
+    """Return the group's job and its schedule; a tick requests the period that just ended."""
+    job = define_asset_job(
+        name=group.name,
+        selection=AssetSelection.assets(*group.keys),
+        partitions_def=group.partitions_def,
+        description=f"Builds the products scheduled at '{group.cron}' ({group.timezone}).",
+    )
+
+    @schedule(
+        name=f"{group.name}_schedule",
+        cron_schedule=group.cron,
+        execution_timezone=group.timezone,
+        job=job,
+    )
+    def _tick(context: ScheduleEvaluationContext) -> RunRequest | SkipReason:
+        moment = context.scheduled_execution_time
+        assert moment is not None
+        if group.unit is None or group.partitions_def is None:
+            return RunRequest(run_key=moment.isoformat())
+        period = last_complete_period(moment, group.unit, group.timezone)
+        if period.start < group.partitions_def.start:
+            return SkipReason(f"no complete period yet: partitions start {period.key}")
+        return RunRequest(run_key=period.key, partition_key=period.key)
+
+    return job, _tick

@@ -1,0 +1,154 @@
+"""The SLA sensor: at each deadline, an ``sla`` check result for that period."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from dagster import (
+    AssetCheckEvaluation,
+    AssetCheckSeverity,
+    AssetKey,
+    AssetRecordsFilter,
+    DagsterInstance,
+    DefaultSensorStatus,
+    SensorDefinition,
+    SensorEvaluationContext,
+    SensorResult,
+    sensor,
+)
+from dagster._time import get_current_datetime
+
+from mesh_dagster.compile.specs import SLA_CHECK, ProductSpecs
+from mesh_dagster.sla.verdicts import DuePeriod, Verdict, due_periods, judge
+from mesh_dagster.spec.mesh import Mesh
+from mesh_dagster.spec.models import DataProduct
+
+SENSOR_NAME = "mesh_sla"
+
+
+@dataclass
+class ProductSlaState:
+    """What the sensor remembers of one product between ticks."""
+
+    judged_until: datetime
+    missed: dict[str, datetime] = field(default_factory=dict)
+
+
+def load_state(cursor: str | None) -> dict[str, ProductSlaState]:
+    """Return the per-product state kept in the sensor cursor."""
+    if not cursor:
+        return {}
+    raw: dict[str, Any] = json.loads(cursor)
+    return {
+        name: ProductSlaState(
+            datetime.fromisoformat(item["judged_until"]),
+            {key: datetime.fromisoformat(at) for key, at in item.get("missed", {}).items()},
+        )
+        for name, item in raw.get("products", {}).items()
+    }
+
+
+def dump_state(state: dict[str, ProductSlaState]) -> str:
+    """Return the state as a compact cursor string."""
+    products = {
+        name: {
+            "judged_until": item.judged_until.isoformat(),
+            "missed": {key: at.isoformat() for key, at in sorted(item.missed.items())},
+        }
+        for name, item in sorted(state.items())
+    }
+    return json.dumps({"v": 1, "products": products}, separators=(",", ":"))
+
+
+def first_publish(instance: DagsterInstance, key: AssetKey, partition: str) -> datetime | None:
+    """Return when the partition was first published (its first materialization)."""
+    records = instance.fetch_materializations(
+        AssetRecordsFilter(asset_key=key, asset_partitions=[partition]), limit=1, ascending=True
+    ).records
+    if not records:
+        return None
+    return datetime.fromtimestamp(records[0].timestamp, tz=get_current_datetime().tzinfo)
+
+
+def verdict_evaluation(key: AssetKey, verdict: Verdict) -> AssetCheckEvaluation:
+    """Return the ``sla`` check result of a verdict (late is a WARN failure)."""
+    metadata: dict[str, Any] = {
+        "partition": verdict.partition,
+        "status": verdict.status,
+        "deadline": verdict.deadline.isoformat(),
+        "published_at": verdict.published_at.isoformat() if verdict.published_at else "",
+    }
+    late_by = verdict.late_by
+    if late_by is not None:
+        metadata["late_by_minutes"] = round(late_by.total_seconds() / 60, 1)
+    descriptions = {
+        "on_time": f"published before the deadline {verdict.deadline:%Y-%m-%d %H:%M %Z}",
+        "late": f"published late, after the deadline {verdict.deadline:%Y-%m-%d %H:%M %Z}",
+        "missed": f"not published by the deadline {verdict.deadline:%Y-%m-%d %H:%M %Z}",
+    }
+    return AssetCheckEvaluation(
+        asset_key=key,
+        check_name=SLA_CHECK,
+        passed=verdict.status == "on_time",
+        severity=AssetCheckSeverity.WARN if verdict.status == "late" else AssetCheckSeverity.ERROR,
+        metadata=metadata,
+        description=descriptions[verdict.status],
+        partition=verdict.partition,
+    )
+
+
+def evaluate_product(
+    instance: DagsterInstance,
+    mesh: Mesh,
+    product: DataProduct,
+    key: AssetKey,
+    state: ProductSlaState,
+    now: datetime,
+) -> list[AssetCheckEvaluation]:
+    """Judge the product's periods that came due since the last tick, and late publishes."""
+    evaluations: list[AssetCheckEvaluation] = []
+    for partition, deadline in sorted(state.missed.items()):
+        published_at = first_publish(instance, key, partition)
+        if published_at is not None:
+            late = Verdict(product.name, partition, deadline, "late", published_at)
+            evaluations.append(verdict_evaluation(key, late))
+            del state.missed[partition]
+    due: list[DuePeriod] = due_periods(mesh, product, state.judged_until, now)
+    for item in due:
+        verdict = judge(product, item, first_publish(instance, key, item.period.key), now)
+        if verdict is None:
+            continue
+        evaluations.append(verdict_evaluation(key, verdict))
+        if verdict.status == "missed":
+            state.missed[verdict.partition] = verdict.deadline
+    state.judged_until = max(state.judged_until, now)
+    return evaluations
+
+
+def build_sla_sensor(mesh: Mesh, products: Sequence[ProductSpecs]) -> SensorDefinition:
+    """Return the sensor that records an ``sla`` verdict per period at its deadline."""
+    watched = [item for item in products if item.sla_check is not None]
+
+    @sensor(
+        name=SENSOR_NAME,
+        minimum_interval_seconds=60,
+        default_status=DefaultSensorStatus.RUNNING,
+        description="Records the per-period SLA verdict (on time, late, missed) as `sla` checks.",
+    )
+    def _sla(context: SensorEvaluationContext) -> SensorResult:
+        now = get_current_datetime()
+        state = load_state(context.cursor)
+        events: list[AssetCheckEvaluation] = []
+        for item in watched:
+            # Verdicts begin with the first deadline after the product first appears.
+            product_state = state.setdefault(item.product.name, ProductSlaState(now))
+            events += evaluate_product(
+                context.instance, mesh, item.product, item.asset.key, product_state, now
+            )
+        return SensorResult(asset_events=events, cursor=dump_state(state))
+
+    return _sla

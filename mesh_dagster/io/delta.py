@@ -1,0 +1,153 @@
+"""Delta tables: publish one period idempotently, and read periods back."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from deltalake import DeltaTable, write_deltalake
+from deltalake.exceptions import TableNotFoundError
+
+from mesh_dagster.io.errors import classify_storage_error
+from mesh_dagster.spec.periods import Period
+
+
+class SchemaChangeRefusedError(RuntimeError):
+    """Raised when a publish would change the table's schema in a breaking way."""
+
+
+@dataclass(frozen=True)
+class PeriodFilter:
+    """Rows of one period: the partition column, its kind, and the half-open window."""
+
+    column: str
+    is_date: bool
+    period: Period
+
+    def bounds(self) -> tuple[date | datetime, date | datetime]:
+        """Return the window in the column's own terms (dates, or instants)."""
+        if self.is_date:
+            return self.period.start.date(), self.period.end.date()
+        return self.period.start, self.period.end
+
+    def predicate(self) -> str:
+        """Return the replace-where predicate of the period (our own values, never user SQL)."""
+        low, high = self.bounds()
+        if self.is_date:
+            return f"{self.column} >= '{low.isoformat()}' AND {self.column} < '{high.isoformat()}'"
+        start = self.period.start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        end = self.period.end.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        return f"{self.column} >= '{start}Z' AND {self.column} < '{end}Z'"
+
+    def expression(self) -> pc.Expression:
+        """Return the period as a pyarrow dataset filter."""
+        low, high = self.bounds()
+        field = pc.field(self.column)
+        if self.is_date:
+            return (field >= pa.scalar(low, pa.date32())) & (field < pa.scalar(high, pa.date32()))
+        kind = pa.timestamp("us", tz="UTC")
+        return (field >= pa.scalar(low, kind)) & (field < pa.scalar(high, kind))
+
+
+@contextmanager
+def storage_errors(uri: str, options: dict[str, str]) -> Iterator[None]:
+    """Turn the object store's failures inside the block into a StorageError.
+
+    Raises StorageError with ``transient`` set for an unreachable endpoint or a server
+    error, unset for a missing bucket, missing or rejected credentials, or access denied.
+    Other errors pass through unchanged.
+    """
+    try:
+        yield
+    except OSError as error:
+        failure = classify_storage_error(error, uri, options.get("AWS_ENDPOINT_URL"))
+        if failure is None:
+            raise
+        raise failure from error
+
+
+def open_table(uri: str, options: dict[str, str]) -> DeltaTable | None:
+    """Return the Delta table at ``uri``, or None when nothing was published yet.
+
+    Raises StorageError when the store cannot be reached or used.
+    """
+    with storage_errors(uri, options):
+        try:
+            return DeltaTable(uri, storage_options=options or None)
+        except TableNotFoundError:
+            return None
+
+
+def _check_schema(existing: pa.Schema, incoming: pa.Schema, uri: str) -> bool:
+    """Return whether new columns must be merged; refuse any other change."""
+    old = {field.name: field.type for field in existing}
+    changed = [
+        f"{field.name}: {old[field.name]} -> {field.type}"
+        for field in incoming
+        if field.name in old and old[field.name] != field.type
+    ]
+    removed = [name for name in old if name not in incoming.names]
+    if changed or removed:
+        details = "; ".join(changed + [f"{name} removed" for name in removed])
+        raise SchemaChangeRefusedError(
+            f"refusing to change the schema of {uri} ({details}). Only new nullable columns "
+            "are added automatically; run `mesh impact` to see who a breaking change affects."
+        )
+    return any(name not in old for name in incoming.names)
+
+
+def _as_arrow(schema: object) -> pa.Schema:
+    return pa.schema(schema.to_arrow())  # type: ignore[attr-defined]
+
+
+def write_period(
+    table: pa.Table,
+    uri: str,
+    options: dict[str, str],
+    period_filter: PeriodFilter | None,
+) -> int:
+    """Publish ``table`` as the period's rows (or the whole table); return the Delta version.
+
+    A period is replaced with a replace-where predicate, so re-runs and backfills are
+    idempotent and other periods are never touched. The predicate is used on the very
+    first write too: two writers creating the table at once then both keep their period
+    (the loser of the conditional put retries on top of the winner's commit).
+
+    Either the commit is made or nothing is: data files are written first and become part
+    of the table only with the log entry. Raises StorageError (nothing committed) when the
+    store cannot be used, SchemaChangeRefusedError on a breaking schema change.
+    """
+    existing = open_table(uri, options)
+    merge = _check_schema(_as_arrow(existing.schema()), table.schema, uri) if existing else False
+    partition_by = [period_filter.column] if period_filter and period_filter.is_date else None
+    with storage_errors(uri, options):
+        write_deltalake(
+            uri,
+            table,
+            mode="overwrite",
+            predicate=period_filter.predicate() if period_filter else None,
+            partition_by=partition_by,
+            schema_mode="merge" if merge else None,
+            storage_options=options or None,
+        )
+    published = open_table(uri, options)
+    assert published is not None
+    return int(published.version())
+
+
+def read_rows(
+    uri: str, options: dict[str, str], period_filter: PeriodFilter | None
+) -> pa.Table | None:
+    """Return the table's rows (of one period when a filter is given), or None if absent."""
+    table = open_table(uri, options)
+    if table is None:
+        return None
+    with storage_errors(uri, options):
+        dataset = table.to_pyarrow_dataset()
+        if period_filter is None:
+            return dataset.to_table()
+        return dataset.to_table(filter=period_filter.expression())
