@@ -21,11 +21,15 @@ def percent(share: float) -> str:
     return f"{share * 100:.2f}%"
 
 
+def row_count(count: int) -> str:
+    """Return ``1 row`` or ``1,000 rows``."""
+    return f"{count:,} row" if count == 1 else f"{count:,} rows"
+
+
 def rows_share(count: int, total: int) -> str:
     """Return ``2 of 1,000 rows (0.20%)``."""
     share = count / total if total else 0.0
-    noun = "row" if total == 1 else "rows"
-    return f"{count:,} of {total:,} {noun} ({percent(share)})"
+    return f"{count:,} of {row_count(total)} ({percent(share)})"
 
 
 def _columns(label: str, names: Sequence[str]) -> str:
@@ -67,7 +71,7 @@ def completeness_detail(
 ) -> str:
     """Return the completeness sentence: complete rows, the threshold, nulls per column."""
     if not required:
-        return f"no column is declared nullable: false ({rows:,} rows)"
+        return f"no column is declared nullable: false ({row_count(rows)})"
     text = (
         f"{rows_share(rows - failing, rows)} have every non-nullable column; "
         f"the threshold is {threshold * 100:g}%"
@@ -95,7 +99,7 @@ def pii_detail(column: str, handling: str, failing: int, rows: int) -> str:
     words = HANDLING_WORDS.get(handling, handling)
     if failing:
         return f"{rows_share(failing, rows)} have a {column} value that is not {words}"
-    return f"every {column} value of {rows:,} rows is {words} or null"
+    return f"every {column} value of {row_count(rows)} is {words} or null"
 
 
 def row_rule_detail(sql: str, failing: int, nulls: int, rows: int) -> str:
@@ -109,7 +113,7 @@ def row_rule_detail(sql: str, failing: int, nulls: int, rows: int) -> str:
 def table_rule_detail(sql: str, value: bool | None, rows: int) -> str:
     """Return the sentence of an aggregate check."""
     verdict = "null" if value is None else ("true" if value else "false")
-    return f"{sql} is {verdict} on the table ({rows:,} rows)"
+    return f"{sql} is {verdict} on the table ({row_count(rows)})"
 
 
 def grain_detail(grain: Sequence[str], failing: int, rows: int) -> str:
@@ -117,14 +121,14 @@ def grain_detail(grain: Sequence[str], failing: int, rows: int) -> str:
     key = f"({', '.join(grain)})"
     if failing:
         verb = "repeats" if failing == 1 else "repeat"
-        return f"{failing:,} of {rows:,} rows {verb} a {key} key another row already has"
+        return f"{failing:,} of {row_count(rows)} {verb} a {key} key another row already has"
     return f"all {rows:,} rows have a distinct {key}"
 
 
 def not_empty_detail(rows: int) -> str:
     """Return the not-empty sentence."""
     if rows:
-        return f"the result has {rows:,} rows"
+        return f"the result has {row_count(rows)}"
     return (
         "the result has no rows; publishing it would empty the partition "
         "(set spec.quality.allow_empty: true to allow an empty result)"

@@ -78,7 +78,7 @@ def _prepare(connection: duckdb.DuckDBPyConnection, run: _Run) -> None:
         elif check.scope != "schema" and unusable:
             run.blocked[check.name] = details.unusable_reason(unusable, run.typed)
         elif check.name in run.predicates:
-            reason = probe(connection, check.name, run.predicates[check.name])
+            reason = probe(connection, check.name, run.predicates[check.name], check.scope)
             if reason is not None:
                 run.blocked[check.name] = reason
 
@@ -133,7 +133,8 @@ def _verdict(check: PlannedCheck, run: _Run) -> tuple[bool, int, str]:
         problems = details.schema_problems(run.typed, bad, rows)
         if run.typed.missing or run.typed.undeclared or run.typed.incompatible:
             failing = rows
-        text = f"all {len(check.columns)} declared columns present and castable ({rows:,} rows)"
+        count = details.row_count(rows)
+        text = f"all {len(check.columns)} declared columns present and castable ({count})"
         return not problems, failing, "; ".join(problems) or text
     if check.scope == "grain":
         return failing == 0, failing, details.grain_detail(check.columns, failing, rows)

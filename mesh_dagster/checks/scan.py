@@ -13,7 +13,7 @@ from mesh_dagster.checks.engine import (
     CheckRefusedError,
     ensure_one_select,
 )
-from mesh_dagster.checks.plan import PlannedCheck
+from mesh_dagster.checks.plan import CheckScope, PlannedCheck
 from mesh_dagster.checks.typed import TYPED_VIEW
 
 ScanValue = int | bool | None
@@ -58,9 +58,23 @@ def canonical_predicate(check: PlannedCheck) -> str:
         raise CheckRefusedError(check.name, REFUSED_SYNTAX) from None
 
 
-def probe(connection: duckdb.DuckDBPyConnection, check: str, predicate: str) -> str | None:
+def probe_query(predicate: str, scope: CheckScope) -> str:
+    """Return a query shaped like the scan that binds ``predicate`` on no rows.
+
+    A row rule must not aggregate and a table rule must, so each binds as it will run.
+    """
+    empty = f"(select * from {TYPED_VIEW} limit 0) as empty"
+    if scope == "table":
+        return f"select ({predicate}) as value, count(*) as rows_checked from {empty}"
+    failing = f"count(*) filter (where not coalesce(({predicate}), false))"
+    return f"select any_value(({predicate})) as value, {failing} as failing from {empty}"
+
+
+def probe(
+    connection: duckdb.DuckDBPyConnection, check: str, predicate: str, scope: CheckScope
+) -> str | None:
     """Return why ``predicate`` cannot run on the typed view, or None when it can."""
-    sql = f"select ({predicate}) as value from {TYPED_VIEW} limit 0"
+    sql = probe_query(predicate, scope)
     ensure_one_select(connection, sql, check)
     try:
         description = connection.execute(sql).description
