@@ -177,7 +177,8 @@ def customer(number: int) -> Customer:
 
 def event_id(event_key: str) -> str:
     """Return the stable, UUID-formatted event id of the event called ``event_key``."""
-    return str(uuid.UUID(bytes=hashlib.blake2b(event_key.encode(), digest_size=16).digest()))
+    digest = hashlib.blake2b(event_key.encode(), digest_size=16).digest()
+    return str(uuid.UUID(bytes=digest, version=4))
 
 
 def to_datetime(micros: int) -> datetime:
