@@ -51,7 +51,8 @@ def spec_files(root: Path) -> list[Path]:
     return sorted(found)
 
 
-def _display(path: Path) -> str:
+def display_path(path: Path) -> str:
+    """Return how problems name a file: relative to the working directory when inside it."""
     try:
         return str(path.resolve().relative_to(Path.cwd()))
     except ValueError:
@@ -59,7 +60,7 @@ def _display(path: Path) -> str:
 
 
 def _parse_file(path: Path, problems: list[SpecProblem], files: _Files) -> None:
-    file = _display(path)
+    file = display_path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:

@@ -27,24 +27,34 @@ class ProductMetadata(StrictModel):
     """Who owns the product and what it is called."""
 
     name: str = Field(
-        description="Unique product name, kebab-case (`orders-daily`).", pattern=values.KEBAB_NAME
+        description=(
+            "Product name, unique in the mesh, kebab-case (`orders-daily`); the asset key is "
+            "`[domain, name]`."
+        ),
+        pattern=values.KEBAB_NAME,
     )
     domain: str = Field(
-        description="Owning domain (`orders`): the Dagster group and key prefix.",
+        description="Owning domain (`orders`): the Dagster group and the asset key's first part.",
         pattern=values.KEBAB_NAME,
     )
     owner: str = Field(
-        description="Owning team (`orders-platform-team`); owner `team:<owner>`.",
+        description="Owning team (`orders-platform-team`); the Dagster owner `team:<owner>`.",
         pattern=values.KEBAB_NAME,
     )
     steward: str = Field(
-        description="Accountable person's e-mail; a Dagster owner and default alert recipient.",
+        description=(
+            "E-mail of the accountable person: a Dagster owner and the default alert recipient."
+        ),
         pattern=values.EMAIL,
     )
-    tags: dict[str, str] = Field(default_factory=dict, description="Free `key: value` labels.")
+    tags: dict[str, str] = Field(
+        default_factory=dict, description="Free `key: value` labels, passed on as Dagster tags."
+    )
     version: str | None = Field(
         default=None,
-        description="Contract version (`1.2.0`); a breaking change should bump the major.",
+        description=(
+            "The contract's version (`1.2.0`); a breaking change should bump the major version."
+        ),
         pattern=values.SEMVER,
     )
 
@@ -52,9 +62,10 @@ class ProductMetadata(StrictModel):
 class ScheduleSpec(StrictModel):
     """When the product is built."""
 
-    cron: str = Field(description='Cron expression of the build (`"0 6 * * *"`).')
+    cron: str = Field(description='When the build runs: a 5-field cron expression (`"0 6 * * *"`).')
     timezone: str | None = Field(
-        default=None, description="IANA timezone of the cron (default: policy's, else UTC)."
+        default=None,
+        description="IANA timezone of the cron and the periods (default: the policy's, else UTC).",
     )
 
     _cron = field_validator("cron")(values.check_cron)
@@ -69,29 +80,38 @@ class SlaSpec(StrictModel):
     """The availability commitment: each period published by a deadline."""
 
     available_by: time | None = Field(
-        default=None, description='Deadline of each period, `"HH:MM"` after the period ends.'
+        default=None,
+        description='Deadline of each period: the first `HH:MM` after the period ends (`"07:00"`).',
     )
     within: timedelta | None = Field(
-        default=None, description="Instead of `available_by`: a duration after the period ends."
+        default=None,
+        description="Instead of `available_by`: a duration after the period ends (`30m`, `2h`).",
     )
     availability_target: float | None = Field(
-        default=None, description="Objective share of periods on time (`99.9%` or `0.999`)."
+        default=None,
+        description="Objective for the share of periods published on time (`99.9%` or `0.999`).",
     )
     timezone: str | None = Field(
-        default=None, description="Timezone of `available_by` (default: the schedule's)."
+        default=None,
+        description=(
+            "IANA timezone of `available_by` (default: the schedule's, else the policy's, else "
+            "UTC)."
+        ),
     )
 
-    @field_validator("available_by", mode="before")
+    @field_validator("available_by", mode="before", json_schema_input_type=values.ClockText | None)
     @classmethod
     def _clock(cls, value: Any) -> Any:
         return None if value is None else values.parse_clock_time(value)
 
-    @field_validator("within", mode="before")
+    @field_validator("within", mode="before", json_schema_input_type=values.DurationText | None)
     @classmethod
     def _duration(cls, value: Any) -> Any:
         return None if value is None else values.parse_duration(value)
 
-    @field_validator("availability_target", mode="before")
+    @field_validator(
+        "availability_target", mode="before", json_schema_input_type=values.ShareInput | None
+    )
     @classmethod
     def _share(cls, value: Any) -> Any:
         return None if value is None else values.parse_share(value)
@@ -115,28 +135,42 @@ class SlaSpec(StrictModel):
 class PartitioningSpec(StrictModel):
     """One partition per period, written idempotently."""
 
-    by: PartitionUnit = Field(description="Period of one partition: day, hour, week or month.")
-    column: str = Field(description="The column that holds each row's period.")
-    start: date = Field(description="First period (`2026-01-01`).")
+    by: PartitionUnit = Field(
+        description="Length of one period: `day`, `hour`, `week` (from Sunday) or `month`."
+    )
+    column: str = Field(
+        description="The date or timestamp column that puts each row in its period."
+    )
+    start: date = Field(description="Date of the first period (`2026-01-01`).")
 
 
 class SourceSpec(StrictModel):
     """External raw data read by a transform."""
 
-    name: str = Field(description="Name of the view the transform sees.")
-    location: str = Field(description="URI or path of the data.")
-    format: Literal["delta", "parquet", "csv"] = Field(description="Storage format.")
+    name: str = Field(
+        description="Name of the data; the transform sees a view of this name (`-` becomes `_`)."
+    )
+    location: str = Field(description="URI or path of the data (`s3://...` or a local path).")
+    format: Literal["delta", "parquet", "csv"] = Field(description="Storage format of the data.")
 
 
 class InputSpec(StrictModel):
     """One upstream: another product, or an external source."""
 
-    product: str | None = Field(default=None, description="Name of an upstream product.")
+    product: str | None = Field(
+        default=None,
+        description="Name of an upstream product: a Dagster dependency, also across domains.",
+    )
     window: Literal["partition", "all"] = Field(
         default="partition",
-        description="`partition`: only the run's period of a same-partitioned input; `all`.",
+        description=(
+            "For a same-partitioned input: `partition` gives the run's period only, `all` the "
+            "whole table."
+        ),
     )
-    source: SourceSpec | None = Field(default=None, description="External raw data.")
+    source: SourceSpec | None = Field(
+        default=None, description="External raw data, instead of a product."
+    )
 
     @model_validator(mode="after")
     def _one_kind(self) -> InputSpec:
@@ -152,10 +186,15 @@ class InputSpec(StrictModel):
 class TransformSpec(StrictModel):
     """How the data is computed."""
 
-    sql: str | None = Field(default=None, description="One DuckDB SELECT over the inputs.")
+    sql: str | None = Field(
+        default=None,
+        description=(
+            "One DuckDB `SELECT` over the inputs, each a view named after it (`-` becomes `_`)."
+        ),
+    )
     python: str | None = Field(
         default=None,
-        description="`module:function` returning a pandas DataFrame or Arrow table.",
+        description="`module:function` that returns a pandas DataFrame or an Arrow table.",
         pattern=values.PYTHON_REFERENCE,
     )
 
@@ -173,11 +212,22 @@ class TransformSpec(StrictModel):
 class OutputSpec(StrictModel):
     """Where and how the product is published."""
 
-    format: Literal["delta"] = Field(description="Table format (`delta`, the only one in v1).")
-    location: str = Field(description="Table URI: `s3://bucket/prefix/...` or a local path.")
-    catalog: Literal["glue"] | None = Field(default=None, description="Catalog to register in.")
-    database: str | None = Field(default=None, description="Catalog database.")
-    table: str | None = Field(default=None, description="Catalog table name.")
+    format: Literal["delta"] = Field(description="Table format: `delta`, the only one in v1.")
+    location: str = Field(
+        description=(
+            "Table URI: `s3://bucket/prefix/...` or a local path (local mode maps `s3://` under "
+            "the warehouse)."
+        )
+    )
+    catalog: Literal["glue"] | None = Field(
+        default=None, description="Catalog the table is registered in after each publish."
+    )
+    database: str | None = Field(
+        default=None, description="Catalog database; needed with `catalog`."
+    )
+    table: str | None = Field(
+        default=None, description="Catalog table name; needed with `catalog`."
+    )
 
     @model_validator(mode="after")
     def _catalog_names(self) -> OutputSpec:
@@ -192,16 +242,30 @@ class OutputSpec(StrictModel):
 class ColumnSpec(StrictModel):
     """One column of the published table."""
 
-    name: str = Field(description="Column name (lowercase, `_`).", pattern=values.COLUMN_NAME)
-    type: str = Field(
-        description="string, integer, bigint, double, decimal(p,s), boolean, date or timestamp."
+    name: str = Field(
+        description="Column name: lowercase letters, digits and `_`.", pattern=values.COLUMN_NAME
     )
-    nullable: bool = Field(default=True, description="Whether nulls are expected.")
+    type: str = Field(
+        description=(
+            "`string`, `integer`, `bigint`, `double`, `decimal(p,s)`, `boolean`, `date` or "
+            "`timestamp`."
+        ),
+        examples=values.COLUMN_TYPE_EXAMPLES,
+    )
+    nullable: bool = Field(
+        default=True,
+        description="Whether nulls are expected; completeness counts the `false` ones.",
+    )
     pii: bool = Field(default=False, description="Whether the column holds personal data.")
     pii_handling: PiiHandling | None = Field(
-        default=None, description="How PII is published: hashed, masked or redacted."
+        default=None,
+        description=(
+            "How the PII is published: `hashed` or `masked` (strings), `redacted` (nullable)."
+        ),
     )
-    description: str | None = Field(default=None, description="What the column means.")
+    description: str | None = Field(
+        default=None, description="What the column means; shown in Dagster and the catalog."
+    )
 
     _type = field_validator("type")(values.parse_column_type)
 
@@ -228,13 +292,20 @@ def _input_from_text(value: Any) -> Any:
 class CustomCheck(StrictModel):
     """A SQL boolean expression that must hold on every row, or on the table if aggregate."""
 
-    sql: str = Field(description='Boolean DuckDB expression (`"revenue_usd >= 0"`).')
+    sql: str = Field(
+        description=(
+            "Boolean DuckDB expression over the columns: per row (`revenue_usd >= 0`) or "
+            "aggregate (`count(*) > 0`)."
+        )
+    )
     name: str | None = Field(
         default=None,
-        description="Check name (default: derived from the SQL).",
+        description="Check name (default: `check_` and a slug of the SQL).",
         pattern=values.CHECK_NAME,
     )
-    severity: Severity = Field(default="error", description="`error` blocks publish; `warn`.")
+    severity: Severity = Field(
+        default="error", description="`error` blocks the publish; `warn` only reports."
+    )
     description: str | None = Field(default=None, description="What the rule protects.")
 
 
@@ -242,17 +313,32 @@ class QualitySpec(StrictModel):
     """Quality rules enforced before publish."""
 
     freshness_sla_hours: float | None = Field(
-        default=None, gt=0, description="Freshness window in hours (the freshness policy)."
+        default=None,
+        gt=0,
+        description=(
+            "Hours within which data must have been published before each deadline (or at all "
+            "times)."
+        ),
     )
     completeness_threshold: float = Field(
         default=1.0,
         gt=0,
         le=1,
-        description="Minimum share of rows with every non-nullable column present.",
+        description="Minimum share of rows in which every non-nullable column is present.",
     )
-    allow_empty: bool = Field(default=False, description="Whether an empty period may publish.")
-    custom_checks: list[Annotated[CustomCheck, BeforeValidator(_check_from_text)]] = Field(
-        default_factory=list, description="SQL rules: a string, or `{name, sql, severity}`."
+    allow_empty: bool = Field(
+        default=False,
+        description="Whether a period with no rows may publish (by default it fails `not_empty`).",
+    )
+    custom_checks: list[
+        Annotated[
+            CustomCheck, BeforeValidator(_check_from_text, json_schema_input_type=str | CustomCheck)
+        ]
+    ] = Field(
+        default_factory=list,
+        description=(
+            "SQL rules: a string, or a mapping with `sql`, `name`, `severity`, `description`."
+        ),
     )
 
 
@@ -260,9 +346,11 @@ class ConsumerSpec(StrictModel):
     """A team that relies on the product."""
 
     team: str = Field(description="Consuming team.")
-    use_case: str = Field(description="What they use it for.")
-    contact: str | None = Field(default=None, description="E-mail for notices.")
-    notify: bool = Field(default=False, description="Whether the contact gets incident notices.")
+    use_case: str = Field(description="What they use the product for.")
+    contact: str | None = Field(default=None, description="E-mail address for notices.")
+    notify: bool = Field(
+        default=False, description="Whether `contact` also gets this product's incident notices."
+    )
 
     @model_validator(mode="after")
     def _contact_for_notify(self) -> ConsumerSpec:
@@ -275,7 +363,8 @@ class AlertsSpec(StrictModel):
     """Extra alert channels for this product."""
 
     channels: list[str] = Field(
-        default_factory=list, description="Channel names from the policy's `alert_channels`."
+        default_factory=list,
+        description="Names of the policy's `alert_channels`, in addition to the domain's.",
     )
 
 
@@ -283,23 +372,38 @@ class ProductSpec(StrictModel):
     """What the product is, how it is built and what it promises."""
 
     description: str = Field(description="Human description (Markdown allowed).")
-    schedule: ScheduleSpec | None = Field(default=None, description="When the build runs.")
-    sla: SlaSpec | None = Field(default=None, description="Availability deadline and target.")
-    partitioning: PartitioningSpec | None = Field(default=None, description="Periods.")
-    grain: list[str] = Field(default_factory=list, description="Columns identifying one row.")
+    schedule: ScheduleSpec | None = Field(
+        default=None, description="When the build runs; absent: on demand or when inputs update."
+    )
+    sla: SlaSpec | None = Field(
+        default=None, description="The availability commitment: a deadline per period and a target."
+    )
+    partitioning: PartitioningSpec | None = Field(
+        default=None, description="One partition per period, written idempotently."
+    )
+    grain: list[str] = Field(
+        default_factory=list, description="The columns that identify one row; checked unique."
+    )
     inputs: list[Annotated[InputSpec, BeforeValidator(_input_from_text)]] = Field(
         default_factory=list, description="Upstream data: other products or external sources."
     )
     transform: TransformSpec | None = Field(
-        default=None, description="How the data is computed; absent: built outside the platform."
+        default=None,
+        description="How the data is computed; absent: built outside the platform and observed.",
     )
-    output: OutputSpec = Field(description="Where the product is published.")
+    output: OutputSpec = Field(description="Where and how the product is published.")
     columns: list[ColumnSpec] = Field(
         alias="schema", min_length=1, description="Columns of the published table."
     )
-    quality: QualitySpec = Field(default_factory=QualitySpec, description="Quality rules.")
-    consumers: list[ConsumerSpec] = Field(default_factory=list, description="Who relies on it.")
-    alerts: AlertsSpec = Field(default_factory=AlertsSpec, description="Extra alert channels.")
+    quality: QualitySpec = Field(
+        default_factory=QualitySpec, description="Quality rules, enforced before publish."
+    )
+    consumers: list[ConsumerSpec] = Field(
+        default_factory=list, description="The teams that rely on the product."
+    )
+    alerts: AlertsSpec = Field(
+        default_factory=AlertsSpec, description="Extra alert channels for this product."
+    )
 
 
 class DataProduct(StrictModel):
@@ -308,9 +412,11 @@ class DataProduct(StrictModel):
     api_version: Literal["dataproduct/v1"] = Field(
         alias="apiVersion", description="Spec language version: `dataproduct/v1`."
     )
-    kind: Literal["DataProduct"] = Field(description="`DataProduct`.")
-    metadata: ProductMetadata = Field(description="Name, domain, owner and steward.")
-    spec: ProductSpec = Field(description="The product's contract.")
+    kind: Literal["DataProduct"] = Field(description="Document kind: `DataProduct`.")
+    metadata: ProductMetadata = Field(description="Who owns the product and what it is called.")
+    spec: ProductSpec = Field(
+        description="What the product is, how it is built and what it promises."
+    )
 
     @property
     def name(self) -> str:

@@ -17,9 +17,11 @@ def _share(value: Any) -> Any:
 class PolicyDefaults(StrictModel):
     """Platform defaults for fields a spec leaves out."""
 
-    timezone: str = Field(default="UTC", description="Default timezone of schedules and SLAs.")
+    timezone: str = Field(
+        default="UTC", description="Timezone of schedules and SLAs that name none."
+    )
     availability_target: float | None = Field(
-        default=None, description="Default availability target (`99.5%`)."
+        default=None, description="Availability target of products that set none (`99.5%`)."
     )
     dagster_url: str = Field(
         default="http://127.0.0.1:3000",
@@ -27,66 +29,77 @@ class PolicyDefaults(StrictModel):
     )
 
     _timezone = field_validator("timezone")(values.check_timezone)
-    _target = field_validator("availability_target", mode="before")(_share)
+    _target = field_validator(
+        "availability_target", mode="before", json_schema_input_type=values.ShareInput | None
+    )(_share)
 
 
 class PolicyRules(StrictModel):
     """Rules every spec must satisfy; all optional, so a domain can tighten some."""
 
     steward_email_domains: list[str] | None = Field(
-        default=None, description="E-mail domains a steward's address may use."
+        default=None, description="E-mail domains a steward's address may use (`company.com`)."
     )
-    min_consumers: int | None = Field(default=None, ge=0, description="Minimum consumers.")
+    min_consumers: int | None = Field(
+        default=None, ge=0, description="Minimum number of entries in `spec.consumers`."
+    )
     pii_requires_handling: bool | None = Field(
-        default=None, description="Every `pii: true` column must declare `pii_handling`."
+        default=None, description="Whether every `pii: true` column must declare `pii_handling`."
     )
     max_freshness_sla_hours: float | None = Field(
-        default=None, gt=0, description="Largest allowed `freshness_sla_hours`."
+        default=None,
+        gt=0,
+        description="Largest `quality.freshness_sla_hours` a product may declare.",
     )
     min_availability_target: float | None = Field(
-        default=None, description="Lowest allowed `availability_target`."
+        default=None, description="Lowest `sla.availability_target` a product may declare."
     )
     output_formats: list[Literal["delta"]] | None = Field(
-        default=None, description="Allowed output formats."
+        default=None, description="Output formats a product may use."
     )
     output_locations: str | None = Field(
         default=None,
-        description="Prefix every output location must start with; `{domain}` is replaced.",
+        description="Prefix of every output location; `{domain}` stands for the product's domain.",
     )
     required_tags: list[str] | None = Field(
-        default=None, description="Tag keys every product must set."
+        default=None, description="Keys every product must set in `metadata.tags`."
     )
 
-    _target = field_validator("min_availability_target", mode="before")(_share)
+    _target = field_validator(
+        "min_availability_target", mode="before", json_schema_input_type=values.ShareInput | None
+    )(_share)
 
 
 class DomainPolicy(StrictModel):
     """A domain's alert channels and its tightened rules."""
 
-    alert_channels: list[str] = Field(default_factory=list, description="Default channels.")
+    alert_channels: list[str] = Field(
+        default_factory=list, description="Channels that hear about every product of the domain."
+    )
     rules: PolicyRules = Field(
-        default_factory=PolicyRules, description="Rules that tighten the global ones."
+        default_factory=PolicyRules,
+        description="The domain's rules: they may tighten the global ones, never loosen them.",
     )
 
 
 class SlackChannel(StrictModel):
     """A Slack incoming webhook."""
 
-    kind: Literal["slack"] = Field(description="`slack`.")
+    kind: Literal["slack"] = Field(description="Channel kind: `slack`.")
     webhook_url_env: str = Field(description="Environment variable holding the webhook URL.")
 
 
 class WebhookChannel(StrictModel):
     """A generic JSON webhook."""
 
-    kind: Literal["webhook"] = Field(description="`webhook`.")
+    kind: Literal["webhook"] = Field(description="Channel kind: `webhook` (a JSON POST).")
     url_env: str = Field(description="Environment variable holding the URL.")
 
 
 class PagerDutyChannel(StrictModel):
     """PagerDuty Events API v2."""
 
-    kind: Literal["pagerduty"] = Field(description="`pagerduty`.")
+    kind: Literal["pagerduty"] = Field(description="Channel kind: `pagerduty`.")
     routing_key_env: str = Field(description="Environment variable holding the routing key.")
     events_url: str = Field(
         default="https://events.pagerduty.com/v2/enqueue", description="Events API endpoint."
@@ -99,7 +112,7 @@ class PagerDutyChannel(StrictModel):
 class EmailChannel(StrictModel):
     """E-mail over SMTP."""
 
-    kind: Literal["email"] = Field(description="`email`.")
+    kind: Literal["email"] = Field(description="Channel kind: `email`.")
     to: list[str] = Field(min_length=1, description="Recipient addresses.")
     smtp_host_env: str = Field(description="Environment variable holding the SMTP host.")
     smtp_port_env: str | None = Field(
@@ -107,8 +120,12 @@ class EmailChannel(StrictModel):
     )
     from_address: str = Field(default="mesh-dagster@localhost", description="Sender address.")
     starttls: bool = Field(default=False, description="Upgrade the connection with STARTTLS.")
-    username_env: str | None = Field(default=None, description="Variable with the SMTP user.")
-    password_env: str | None = Field(default=None, description="Variable with the password.")
+    username_env: str | None = Field(
+        default=None, description="Environment variable holding the SMTP user."
+    )
+    password_env: str | None = Field(
+        default=None, description="Environment variable holding the SMTP password."
+    )
 
 
 AlertChannel = Annotated[
@@ -118,17 +135,22 @@ AlertChannel = Annotated[
 
 
 class MeshPolicy(StrictModel):
-    """The mesh-wide policy: one optional `specs/mesh.yaml`."""
+    """The platform policy: rules every domain's products must satisfy, defaults, channels."""
 
     api_version: Literal["dataproduct/v1"] = Field(
         alias="apiVersion", description="Spec language version: `dataproduct/v1`."
     )
-    kind: Literal["MeshPolicy"] = Field(description="`MeshPolicy`.")
-    defaults: PolicyDefaults = Field(default_factory=PolicyDefaults, description="Defaults.")
-    rules: PolicyRules = Field(default_factory=PolicyRules, description="Global rules.")
+    kind: Literal["MeshPolicy"] = Field(description="Document kind: `MeshPolicy`.")
+    defaults: PolicyDefaults = Field(
+        default_factory=PolicyDefaults, description="Platform defaults for what a spec leaves out."
+    )
+    rules: PolicyRules = Field(
+        default_factory=PolicyRules, description="Rules every product must satisfy."
+    )
     domains: dict[str, DomainPolicy] = Field(
-        default_factory=dict, description="Per-domain channels and tightened rules."
+        default_factory=dict, description="Per domain: its alert channels and its tightened rules."
     )
     alert_channels: dict[str, AlertChannel] = Field(
-        default_factory=dict, description="Named alert channels."
+        default_factory=dict,
+        description="Alert channels by name; secrets are given as environment variable names.",
     )

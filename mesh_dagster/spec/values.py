@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, available_timezones
 
+from annotated_types import Gt, Le
 from croniter import CroniterBadDateError, croniter
+from pydantic import StringConstraints
 
 from mesh_dagster.spec.errors import HintedValueError, did_you_mean
 
 SIMPLE_TYPES = ("string", "integer", "bigint", "double", "boolean", "date", "timestamp")
 _DECIMAL = re.compile(r"^decimal\((\d+),\s*(\d+)\)$")
-_CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+CLOCK = r"^([01]\d|2[0-3]):([0-5]\d)$"
+DURATION = r"^(\d+)(m|h)$"
+PERCENT = r"^\s*\d+(\.\d+)?\s*%\s*$"
+_CLOCK = re.compile(CLOCK)
 _CRON_FIELDS = (
     ("minute", "0-59"),
     ("hour", "0-23"),
@@ -21,7 +26,7 @@ _CRON_FIELDS = (
     ("month", "1-12 or jan-dec"),
     ("day-of-week", "0-6 or sun-sat"),
 )
-_DURATION = re.compile(r"^(\d+)(m|h)$")
+_DURATION = re.compile(DURATION)
 
 # Patterns of string fields; they also go into the JSON Schema, so editors check them.
 KEBAB_NAME = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
@@ -40,6 +45,14 @@ PATTERN_EXPECTATIONS: dict[str, str] = {
     CHECK_NAME: "a name of letters, digits and '_', at most 63 characters",
 }
 """What each pattern means, in words, for error messages."""
+
+# What a spec author writes for values that are parsed into richer types; these go into
+# the JSON Schema (``json_schema_input_type``), so an editor accepts exactly these forms.
+ClockText = Annotated[str, StringConstraints(pattern=CLOCK)]
+DurationText = Annotated[str, StringConstraints(pattern=DURATION)]
+PercentText = Annotated[str, StringConstraints(pattern=PERCENT)]
+ShareInput = Annotated[float, Gt(0), Le(1)] | PercentText
+COLUMN_TYPE_EXAMPLES = [*SIMPLE_TYPES, "decimal(18,2)"]
 
 
 def parse_column_type(text: str) -> str:

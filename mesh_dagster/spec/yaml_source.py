@@ -126,6 +126,8 @@ def _syntax_problem(error: yaml.MarkedYAMLError, file: str) -> SpecProblem:
     elif problem == "mapping values are not allowed here":
         message = "invalid YAML: a ':' is not allowed here."
         hint = "Check this line's indentation, or quote a value that contains ': '."
+    elif "'<stream end>'" in problem:
+        message = "invalid YAML: the file ends before a value, bracket or quote is complete."
     elif "flow sequence" in context or "flow mapping" in context:
         bracket = "[" if "sequence" in context else "{"
         message = f"invalid YAML: the '{bracket}' on line {start} is not closed where expected."

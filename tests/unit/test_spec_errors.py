@@ -33,13 +33,13 @@ FIELD_CASES = [
     pytest.param(
         dict(metadata={"owner": DELETE}),
         "specs/orders/orders_daily.yaml:3:1: metadata.owner: required field is missing. "
-        "Expected: Owning team ('orders-platform-team'); owner 'team:<owner>'.",
+        "Expected: Owning team ('orders-platform-team'); the Dagster owner 'team:<owner>'.",
         id="missing-owner",
     ),
     pytest.param(
         dict(spec={"output": DELETE}),
         "specs/orders/orders_daily.yaml:8:1: spec.output: required field is missing. "
-        "Expected: Where the product is published.",
+        "Expected: Where and how the product is published.",
         id="missing-output",
     ),
     pytest.param(
