@@ -1,0 +1,22 @@
+"""The `mesh` command: a registry of subcommands, each in its own module."""
+
+from __future__ import annotations
+
+import typer
+
+from mesh_dagster.cli.new import new_command
+from mesh_dagster.cli.schema import schema_command
+from mesh_dagster.cli.validate import validate_command
+
+app = typer.Typer(
+    name="mesh",
+    help="Data products as SLA-governed Dagster assets: lint, scaffold and inspect specs.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+# One line per command; a command's module holds its options and output.
+app.command("validate")(validate_command)
+app.command("new")(new_command)
+app.command("schema")(schema_command)
