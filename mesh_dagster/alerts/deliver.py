@@ -80,7 +80,7 @@ def deliver(
     now: datetime,
     *,
     retry: RetryPolicy = DEFAULT_RETRY,
-    budget: timedelta = timedelta(seconds=30),
+    budget: timedelta = timedelta(seconds=20),
     checkpoint: Callable[[IncidentBook], None] | None = None,
     clock: Callable[[], float] = time.monotonic,
 ) -> tuple[IncidentBook, DeliveryReport]:
