@@ -200,6 +200,8 @@ class IncidentBook(AlertModel):
 
         Resolving an incident that is not open changes nothing and gives no notice.
         """
+        if at.tzinfo is None:
+            raise ValueError(f"resolve() needs an aware instant, got naive {at.isoformat()}")
         record = self.records.get(key)
         if record is None or not record.is_open:
             return self, []

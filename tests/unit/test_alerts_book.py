@@ -271,3 +271,6 @@ def test_a_check_incident_names_its_rule() -> None:
 def test_times_must_be_aware() -> None:
     with pytest.raises(ValidationError, match="timezone"):
         incident(opened_at=datetime(2026, 3, 2, 7, 0))
+    book, _ = IncidentBook().open(incident())
+    with pytest.raises(ValueError, match="resolve\\(\\) needs an aware instant"):
+        book.resolve(incident().dedup_key, datetime(2026, 3, 2, 8, 0))
