@@ -914,3 +914,19 @@ def test_an_invalid_policy_does_not_make_products_fail_its_defaults(specs: SpecF
     assert specs.problems() == [
         "specs/mesh.yaml:9:3: rules.min_consumers: expected an integer, got 'one'."
     ]
+
+
+def test_a_control_character_is_located_not_a_traceback(specs: SpecFolder) -> None:
+    text = dump_yaml(product_data()).replace("Daily orders.", "Daily\x07orders.")
+    assert _raw(specs, text) == [
+        "specs/orders/orders_daily.yaml:9:21: invalid YAML: the character U+0007 is not "
+        "allowed in a YAML file. Remove it; it is often pasted in by accident."
+    ]
+
+
+def test_an_unterminated_string_in_a_check_is_a_problem_not_a_crash(specs: SpecFolder) -> None:
+    specs.product(spec={"quality": {"custom_checks": ["order_id <> 'x"]}})
+    assert specs.problems() == [
+        "specs/orders/orders_daily.yaml:48:7: spec.quality.custom_checks[0]: invalid check: "
+        "the SQL does not parse (an unclosed quote?)."
+    ]
