@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -25,25 +26,16 @@ from mesh_dagster.spec.scaffold import (
 EXIT_USAGE = 2
 
 
-def _name_callback(value: str) -> str:
-    try:
-        return check_new_name(value, "product name")
-    except ValueError as error:
-        raise typer.BadParameter(str(error)) from None
+def _kebab(what: str) -> Callable[[str | None], str | None]:
+    """Return a typer callback that accepts only kebab-case values for ``what``."""
 
+    def check(value: str | None) -> str | None:
+        try:
+            return None if value is None else check_new_name(value, what)
+        except ValueError as error:
+            raise typer.BadParameter(str(error)) from None
 
-def _domain_callback(value: str) -> str:
-    try:
-        return check_new_name(value, "domain")
-    except ValueError as error:
-        raise typer.BadParameter(str(error)) from None
-
-
-def _owner_callback(value: str | None) -> str | None:
-    try:
-        return None if value is None else check_new_name(value, "owner")
-    except ValueError as error:
-        raise typer.BadParameter(str(error)) from None
+    return check
 
 
 def _problems_in(folder: Path, target: Path) -> list[SpecProblem]:
@@ -78,17 +70,19 @@ def _existing_mesh(folder: Path) -> tuple[Mesh | None, MeshPolicy, bool]:
 def new_command(
     name: Annotated[
         str,
-        typer.Argument(help="Product name, kebab-case (orders-daily).", callback=_name_callback),
+        typer.Argument(
+            help="Product name, kebab-case (orders-daily).", callback=_kebab("product name")
+        ),
     ],
     domain: Annotated[
-        str, typer.Option(help="Owning domain, kebab-case (orders).", callback=_domain_callback)
+        str, typer.Option(help="Owning domain, kebab-case (orders).", callback=_kebab("domain"))
     ],
     folder: Annotated[
         Path, typer.Option("--dir", help="Specs folder (with its mesh.yaml policy, if any).")
     ] = Path("specs"),
     owner: Annotated[
         str | None,
-        typer.Option(help="Owning team (default: <domain>-team).", callback=_owner_callback),
+        typer.Option(help="Owning team (default: <domain>-team).", callback=_kebab("owner")),
     ] = None,
     steward: Annotated[
         str | None,
