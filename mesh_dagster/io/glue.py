@@ -120,7 +120,7 @@ def build_glue_client(
     except NoRegionError as error:
         raise CatalogError(
             "cannot reach the Glue Data Catalog: no AWS region is configured. "
-            "Set AWS_REGION (or MESH_GLUE_REGION in the platform's settings).",
+            "Set AWS_REGION (or AWS_DEFAULT_REGION, or a region in the AWS profile).",
             reason="missing_region",
             transient=False,
         ) from error
@@ -229,6 +229,10 @@ def register_table(product: DataProduct, uri: str, glue_client: GlueClient) -> R
     sent. Call it only after the Delta commit succeeded. Raises CatalogError (with
     ``transient``) when Glue fails; the publish stands and the next run registers again.
     """
+    if not uri.startswith("s3://"):
+        raise ValueError(
+            f"Glue registers S3 tables only, not {uri}: register in S3 mode (MESH_STORAGE_MODE=s3)"
+        )
     spec = expected_table(product, uri)
     table = spec.qualified_name
     try:

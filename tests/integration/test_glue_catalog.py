@@ -288,6 +288,6 @@ def test_a_missing_region_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> N
 
     assert str(raised.value) == (
         "cannot reach the Glue Data Catalog: no AWS region is configured. "
-        "Set AWS_REGION (or MESH_GLUE_REGION in the platform's settings)."
+        "Set AWS_REGION (or AWS_DEFAULT_REGION, or a region in the AWS profile)."
     )
     assert raised.value.transient is False
