@@ -10,7 +10,7 @@ from typing import Any
 from dagster import Definitions
 
 from mesh_dagster.compile.assets import build_product_asset
-from mesh_dagster.compile.resources import mesh_resource_from_env
+from mesh_dagster.compile.resources import MeshResource, PiiKeyError, mesh_resource_from_env
 from mesh_dagster.compile.schedules import build_schedule, group_schedules
 from mesh_dagster.compile.specs import build_asset_specs, source_specs
 from mesh_dagster.compile.timing import TimingCatalog
@@ -41,7 +41,24 @@ def build_mesh_definitions(
         schedules.append(tick)
     all_resources: dict[str, Any] = {"mesh": mesh_resource_from_env()}
     all_resources.update(resources or {})
+    _require_production_secrets(mesh, all_resources["mesh"])
     return Definitions(assets=assets, jobs=jobs, schedules=schedules, resources=all_resources)
+
+
+def _require_production_secrets(mesh: Mesh, resource: object) -> None:
+    """Fail at load time, not at 06:00, when production lacks the PII key."""
+    if not isinstance(resource, MeshResource) or not resource.production:
+        return
+    hashes = any(
+        column.pii_handling == "hashed"
+        for product in mesh.products.values()
+        for column in product.spec.columns
+    )
+    if hashes and not os.environ.get(resource.pii_key_env):
+        raise PiiKeyError(
+            f"the PII hashing key is missing: set the environment variable "
+            f"{resource.pii_key_env} (a long random secret)."
+        )
 
 
 def build_definitions(

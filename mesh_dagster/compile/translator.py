@@ -48,7 +48,7 @@ class MeshTranslator:
 
     def get_owners(self, product: DataProduct) -> list[str]:
         """Return the owners: the owning team and the steward's e-mail."""
-        return [f"team:{dagster_name(product.metadata.owner)}", product.metadata.steward]
+        return [f"team:{product.metadata.owner}", product.metadata.steward]
 
     def get_description(self, product: DataProduct) -> str:
         """Return the asset description: the spec's Markdown description."""
