@@ -6,10 +6,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from uuid import uuid4
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from deltalake import DeltaTable, write_deltalake
+from deltalake import CommitProperties, DeltaTable, write_deltalake
 from deltalake.exceptions import TableNotFoundError
 
 from mesh_dagster.io.errors import classify_storage_error
@@ -100,6 +101,20 @@ def _check_schema(existing: pa.Schema, incoming: pa.Schema, uri: str) -> bool:
     return any(name not in old for name in incoming.names)
 
 
+WRITE_ID_KEY = "mesh.write_id"
+"""Commit metadata naming the write, so a writer finds its own version among concurrent ones."""
+
+
+def _committed_version(uri: str, options: dict[str, str], write_id: str) -> int:
+    table = open_table(uri, options)
+    assert table is not None
+    with storage_errors(uri, options):
+        for commit in table.history(limit=100):
+            if commit.get(WRITE_ID_KEY) == write_id:
+                return int(commit["version"])
+    return int(table.version())
+
+
 def _as_arrow(schema: object) -> pa.Schema:
     return pa.schema(schema.to_arrow())  # type: ignore[attr-defined]
 
@@ -124,6 +139,7 @@ def write_period(
     existing = open_table(uri, options)
     merge = _check_schema(_as_arrow(existing.schema()), table.schema, uri) if existing else False
     partition_by = [period_filter.column] if period_filter and period_filter.is_date else None
+    write_id = uuid4().hex
     with storage_errors(uri, options):
         write_deltalake(
             uri,
@@ -133,10 +149,9 @@ def write_period(
             partition_by=partition_by,
             schema_mode="merge" if merge else None,
             storage_options=options or None,
+            commit_properties=CommitProperties(custom_metadata={WRITE_ID_KEY: write_id}),
         )
-    published = open_table(uri, options)
-    assert published is not None
-    return int(published.version())
+    return _committed_version(uri, options, write_id)
 
 
 def read_rows(
