@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from mesh_dagster.cli.dev import dev_command
 from mesh_dagster.cli.docs import docs_command
 from mesh_dagster.cli.impact import impact_command
 from mesh_dagster.cli.new import new_command
@@ -24,3 +25,4 @@ app.command("new")(new_command)
 app.command("schema")(schema_command)
 app.command("impact")(impact_command)
 app.command("docs")(docs_command)
+app.command("dev")(dev_command)

@@ -23,6 +23,7 @@ from mesh_dagster.compile.resources import MeshResource
 from mesh_dagster.compile.specs import ProductSpecs
 from mesh_dagster.compile.timing import period_of_key
 from mesh_dagster.spec.mesh import Mesh
+from mesh_dagster.spec.models import DataProduct
 
 
 def check_metadata(outcome: CheckOutcome) -> dict[str, Any]:
@@ -69,12 +70,17 @@ def _materialization(
     return MaterializeResult(asset_key=specs.asset.key, metadata=metadata)
 
 
+def op_name(product: DataProduct) -> str:
+    """Return the name of the op that builds ``product`` (``orders__orders_daily``)."""
+    return dagster_name(f"{product.domain}__{product.name}")
+
+
 def build_product_asset(specs: ProductSpecs, mesh: Mesh) -> AssetsDefinition:
     """Return the asset that builds, audits and publishes one product."""
     product = specs.product
 
     @multi_asset(
-        name=dagster_name(f"{product.domain}__{product.name}"),
+        name=op_name(product),
         specs=[specs.asset],
         check_specs=list(specs.checks),
         required_resource_keys={"mesh"},

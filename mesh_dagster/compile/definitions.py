@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -9,14 +10,20 @@ from typing import Any
 
 from dagster import Definitions
 
+from mesh_dagster.alerts import resolve_channels
+from mesh_dagster.compile.alert_sensor import build_alert_sensor
 from mesh_dagster.compile.assets import build_product_asset
 from mesh_dagster.compile.resources import MeshResource, PiiKeyError, mesh_resource_from_env
 from mesh_dagster.compile.schedules import build_schedule, group_schedules
+from mesh_dagster.compile.sla_checks import build_sla_checks
+from mesh_dagster.compile.sla_sensor import build_sla_sensor
 from mesh_dagster.compile.specs import build_asset_specs, source_specs
 from mesh_dagster.compile.timing import TimingCatalog
 from mesh_dagster.compile.translator import MeshTranslator
 from mesh_dagster.spec.loader import load_mesh
 from mesh_dagster.spec.mesh import Mesh
+
+logger = logging.getLogger("mesh_dagster")
 
 
 def build_mesh_definitions(
@@ -34,15 +41,32 @@ def build_mesh_definitions(
     ]
     assets += [item.asset for item in products if item.product.is_external]
     assets += source_specs(mesh)
-    jobs, schedules = [], []
-    for group in group_schedules(mesh, products):
-        job, tick = build_schedule(group)
-        jobs.append(job)
-        schedules.append(tick)
     all_resources: dict[str, Any] = {"mesh": mesh_resource_from_env()}
     all_resources.update(resources or {})
-    _require_production_secrets(mesh, all_resources["mesh"])
-    return Definitions(assets=assets, jobs=jobs, schedules=schedules, resources=all_resources)
+    mesh_resource = all_resources["mesh"]
+    production = isinstance(mesh_resource, MeshResource) and mesh_resource.production
+    _require_production_secrets(mesh, mesh_resource)
+    sla_keys = [item.sla_check.key for item in products if item.sla_check is not None]
+    jobs, schedules = [], []
+    for group in group_schedules(mesh, products):
+        job, tick = build_schedule(group, exclude_checks=sla_keys)
+        jobs.append(job)
+        schedules.append(tick)
+    channels = resolve_channels(mesh, os.environ, production)
+    for warning in channels.warnings:
+        logger.warning(warning)
+    sensors = [
+        build_sla_sensor(mesh, products),
+        build_alert_sensor(mesh, products, channels.senders),
+    ]
+    return Definitions(
+        assets=assets,
+        asset_checks=build_sla_checks(mesh, products),
+        jobs=jobs,
+        schedules=schedules,
+        sensors=sensors,
+        resources=all_resources,
+    )
 
 
 def _require_production_secrets(mesh: Mesh, resource: object) -> None:

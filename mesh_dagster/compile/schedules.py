@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from dagster import (
+    AssetCheckKey,
     AssetKey,
     AssetSelection,
     RunRequest,
@@ -72,11 +73,16 @@ def group_schedules(mesh: Mesh, products: Sequence[ProductSpecs]) -> list[Schedu
     return sorted(result, key=lambda group: group.name)
 
 
-def build_schedule(group: ScheduleGroup) -> tuple[UnresolvedAssetJobDefinition, ScheduleDefinition]:
-    """Return the group's job and its schedule; a tick requests the period that just ended."""
+def build_schedule(
+    group: ScheduleGroup, exclude_checks: Sequence[AssetCheckKey] = ()
+) -> tuple[UnresolvedAssetJobDefinition, ScheduleDefinition]:
+    """Return the group's job and its schedule; a tick requests the period that just ended.
+
+    ``exclude_checks`` (the ``sla`` checks) are left to the SLA sensor, never the build.
+    """
     job = define_asset_job(
         name=group.name,
-        selection=AssetSelection.assets(*group.keys),
+        selection=AssetSelection.assets(*group.keys) - AssetSelection.checks(*exclude_checks),
         partitions_def=group.partitions_def,
         description=f"Builds the products scheduled at '{group.cron}' ({group.timezone}).",
     )

@@ -89,12 +89,15 @@ def verdict_evaluation(key: AssetKey, verdict: Verdict) -> AssetCheckEvaluation:
         "on_time": f"published before the deadline {verdict.deadline:%Y-%m-%d %H:%M %Z}",
         "late": f"published late, after the deadline {verdict.deadline:%Y-%m-%d %H:%M %Z}",
         "missed": f"not published by the deadline {verdict.deadline:%Y-%m-%d %H:%M %Z}",
+        "pending": f"not published yet; due by {verdict.deadline:%Y-%m-%d %H:%M %Z}",
     }
     return AssetCheckEvaluation(
         asset_key=key,
         check_name=SLA_CHECK,
         passed=verdict.status == "on_time",
-        severity=AssetCheckSeverity.WARN if verdict.status == "late" else AssetCheckSeverity.ERROR,
+        severity=(
+            AssetCheckSeverity.ERROR if verdict.status == "missed" else AssetCheckSeverity.WARN
+        ),
         metadata=metadata,
         description=descriptions[verdict.status],
         partition=verdict.partition,

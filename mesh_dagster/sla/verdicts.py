@@ -16,7 +16,7 @@ from mesh_dagster.spec.periods import (
     period_of,
 )
 
-VerdictStatus = Literal["on_time", "late", "missed"]
+VerdictStatus = Literal["on_time", "late", "missed", "pending"]
 
 
 @dataclass(frozen=True)

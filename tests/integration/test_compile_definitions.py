@@ -90,8 +90,13 @@ def test_every_rule_is_a_separate_check(example_specs: Path) -> None:
             "pii_customer_id",
             "check_order_count_0",
             "check_revenue_usd_0",
+            "sla",
         ]
     )
+    # The SLA check is the sensor's: schedules never run it with the build.
+    job = next(iter(defs.jobs or []))
+    resolved = defs.resolve_job_def(job.name)
+    assert all("sla" not in node for node in resolved.graph.node_dict)
 
 
 def test_code_version_changes_only_with_the_spec(example_specs: Path) -> None:

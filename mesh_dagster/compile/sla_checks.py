@@ -1,0 +1,77 @@
+"""The ``sla`` check definitions: normally reported by the SLA sensor, runnable on demand."""
+
+# No `from __future__ import annotations`: Dagster inspects the context annotation at runtime.
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckResult,
+    AssetChecksDefinition,
+    AssetCheckSpec,
+    multi_asset_check,
+)
+from dagster._time import get_current_datetime
+
+from mesh_dagster.compile.names import short_hash
+from mesh_dagster.compile.sla_sensor import first_publish, verdict_evaluation
+from mesh_dagster.compile.specs import ProductSpecs
+from mesh_dagster.compile.timing import period_of_key
+from mesh_dagster.sla.verdicts import DuePeriod, Verdict, VerdictStatus, deadline_of
+from mesh_dagster.spec.mesh import Mesh
+
+
+def _result(evaluation_verdict: Verdict, item: ProductSpecs) -> AssetCheckResult:
+    evaluation = verdict_evaluation(item.asset.key, evaluation_verdict)
+    return AssetCheckResult(
+        asset_key=item.asset.key,
+        check_name=evaluation.check_name,
+        passed=evaluation.passed,
+        severity=evaluation.severity,
+        metadata=dict(evaluation.metadata),
+        description=evaluation.description,
+    )
+
+
+def build_sla_checks(mesh: Mesh, products: Sequence[ProductSpecs]) -> list[AssetChecksDefinition]:
+    """Return one check definition per partitioning holding the products' ``sla`` checks.
+
+    Schedules never run them (the sensor reports verdicts at each deadline); run by hand,
+    they judge the selected partition now from its first publish.
+    """
+    groups: dict[object, list[ProductSpecs]] = {}
+    for item in products:
+        if item.sla_check is not None:
+            groups.setdefault(item.asset.partitions_def, []).append(item)
+    return [_sla_check_definition(mesh, members) for members in groups.values()]
+
+
+def _sla_check_definition(mesh: Mesh, members: list[ProductSpecs]) -> AssetChecksDefinition:
+    by_key = {item.asset.key: item for item in members}
+    specs: list[AssetCheckSpec] = [item.sla_check for item in members if item.sla_check]
+    name = "mesh_sla_" + short_hash("|".join(sorted(i.product.name for i in members)), 8)
+
+    @multi_asset_check(specs=specs, can_subset=True, name=name)
+    def _sla(context: AssetCheckExecutionContext) -> Iterator[AssetCheckResult]:
+        now = get_current_datetime()
+        key = context.partition_key
+        for check_key in sorted(context.selected_asset_check_keys, key=str):
+            item = by_key[check_key.asset_key]
+            period = period_of_key(mesh, item.product, key)
+            due = DuePeriod(period, deadline_of(mesh, item.product, period))
+            published_at = first_publish(context.instance, item.asset.key, key)
+            yield _result(_verdict_now(item, due, published_at, now), item)
+
+    return _sla
+
+
+def _verdict_now(
+    item: ProductSpecs, due: DuePeriod, published_at: datetime | None, now: datetime
+) -> Verdict:
+    """Return the verdict on a period judged now: the first publish decides it."""
+    name, key, deadline = item.product.name, due.period.key, due.deadline
+    if published_at is not None:
+        status: VerdictStatus = "on_time" if published_at <= deadline else "late"
+        return Verdict(name, key, deadline, status, published_at)
+    return Verdict(name, key, deadline, "missed" if now >= deadline else "pending")
