@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 import duckdb
@@ -13,7 +13,7 @@ from mesh_dagster.checks.engine import EngineLimits, EngineSettings, open_engine
 from mesh_dagster.checks.identifiers import identifier
 from mesh_dagster.checks.outcome import CheckOutcome, failed_errors, summarize_failures
 from mesh_dagster.checks.plan import CheckPlan, PlannedCheck
-from mesh_dagster.checks.samples import SampleKey, duplicate_keys, failing_row_keys
+from mesh_dagster.checks.samples import duplicate_keys, failing_row_keys
 from mesh_dagster.checks.scan import Measure, ScanResult, canonical_predicate, probe, run_scan
 from mesh_dagster.checks.typed import INPUT_VIEW, TypedInput, create_typed_view
 from mesh_dagster.spec.periods import Period
@@ -97,7 +97,7 @@ def _measures(check: PlannedCheck, run: _Run) -> list[Measure]:
         return measures
     if check.scope == "grain":
         key = ", ".join(identifier(column) for column in check.columns)
-        return [Measure(name, "failing", f"count(*) - count(distinct row({key}))")]
+        return [Measure(name, "failing", f"count(*) - count(distinct row({key}))", alone=True)]
     predicate = run.predicates[name]
     if check.scope == "table":
         return [Measure(name, "value", f"({predicate})")]
@@ -165,33 +165,52 @@ def _bool(value: object) -> bool | None:
     return value if isinstance(value, bool) else None
 
 
-def _samples(
-    connection: duckdb.DuckDBPyConnection, check: PlannedCheck, run: _Run
-) -> list[SampleKey]:
-    columns = run.plan.sample_columns
-    if any(name in run.typed.unusable for name in run.plan.grain):
-        return []
-    if check.scope == "grain":
-        return duplicate_keys(connection, check.columns, columns)
+def _failing_expression(check: PlannedCheck, run: _Run) -> str | None:
     if check.scope == "schema":
         flags = [column.flag for column in run.typed.checked]
-        return failing_row_keys(connection, columns, " or ".join(flags)) if flags else []
+        return " or ".join(flags) if flags else None
     if check.scope == "row":
-        failing = f"not coalesce(({run.predicates[check.name]}), false)"
-        return failing_row_keys(connection, columns, failing)
-    return []
+        return f"not coalesce(({run.predicates[check.name]}), false)"
+    return None
 
 
-def _outcome(connection: duckdb.DuckDBPyConnection, check: PlannedCheck, run: _Run) -> CheckOutcome:
+def _with_samples(
+    connection: duckdb.DuckDBPyConnection, outcomes: list[CheckOutcome], run: _Run
+) -> list[CheckOutcome]:
+    """Return the outcomes with sample keys for the checks that failed on some rows."""
+    if any(name in run.typed.unusable for name in run.plan.grain):
+        return outcomes
+    columns = run.plan.sample_columns
+    failed = {
+        outcome.name: run.plan.check(outcome.name)
+        for outcome in outcomes
+        if not outcome.passed and outcome.failing_rows > 0
+    }
+    failing = {
+        name: expression
+        for name, check in failed.items()
+        if (expression := _failing_expression(check, run)) is not None
+    }
+    samples = failing_row_keys(connection, columns, failing)
+    for name, check in failed.items():
+        if check.scope == "grain":
+            samples[name] = duplicate_keys(connection, check.columns, columns)
+    return [
+        replace(outcome, sample_keys=tuple(samples[outcome.name]))
+        if outcome.name in samples
+        else outcome
+        for outcome in outcomes
+    ]
+
+
+def _outcome(check: PlannedCheck, run: _Run) -> CheckOutcome:
     rows = run.scan.rows
 
-    def outcome(
-        passed: bool, failing: int, detail: str, samples: list[SampleKey] | None = None
-    ) -> CheckOutcome:
+    def outcome(passed: bool, failing: int, detail: str) -> CheckOutcome:
         ratio = failing / rows if rows else 0.0
         return CheckOutcome(
             check.name, check.kind, check.severity, passed, failing, ratio, rows, check.sql,
-            detail, tuple(samples or ()),
+            detail,
         )  # fmt: skip
 
     if check.name in run.skipped:
@@ -201,9 +220,7 @@ def _outcome(connection: duckdb.DuckDBPyConnection, check: PlannedCheck, run: _R
     if check.name in run.scan.errors:
         error = run.scan.errors[check.name]
         return outcome(False, 0, f"could not run: DuckDB raised {error} on the data")
-    passed, failing, text = _verdict(check, run)
-    samples = [] if passed else _samples(connection, check, run)
-    return outcome(passed, failing, text, samples)
+    return outcome(*_verdict(check, run))
 
 
 def evaluate_checks(
@@ -214,11 +231,12 @@ def evaluate_checks(
 ) -> list[CheckOutcome]:
     """Return the outcome of every planned check on ``table``, in plan order.
 
-    Every row rule (and the grain's duplicate count) is computed in one scan; samples are
-    fetched only for checks that failed. ``period`` is the run's partition window; without
-    it ``partition_bounds`` is not evaluated. Raises CheckRefusedError, before any rule is
-    evaluated, when a check's SQL tries to read files, reach the network, run statements
-    or is not one SQL expression. ``table`` is only read.
+    Every row rule is computed in one scan (the grain's duplicate count in a query of its
+    own); samples are fetched afterwards, in one more scan, only for checks that failed.
+    ``period`` is the run's partition window; without it ``partition_bounds`` is not
+    evaluated. Raises CheckRefusedError, before any rule is evaluated, when a check's SQL
+    tries to read files, reach the network, run statements or is not one SQL expression.
+    ``table`` is only read.
     """
     connection = open_engine(settings or EngineSettings())
     try:
@@ -232,6 +250,6 @@ def evaluate_checks(
             if check.name not in run.blocked and check.name not in run.skipped
         ]
         run.scan = run_scan(connection, [m for check in runnable for m in _measures(check, run)])
-        return [_outcome(connection, check, run) for check in plan.checks]
+        return _with_samples(connection, [_outcome(check, run) for check in plan.checks], run)
     finally:
         connection.close()

@@ -70,7 +70,10 @@ def test_sql_and_descriptions_of_the_example(orders_daily: DataProduct) -> None:
             "the result has at least one row (an empty result would empty the partition)",
         ),
         (
-            "customer_id is null or regexp_full_match(customer_id, '[0-9a-f]{64}')",
+            (
+                "customer_id is null or (strlen(customer_id) = 64 "
+                "and regexp_full_match(customer_id, '[0-9a-f]+'))"
+            ),
             "customer_id is null or 64 lowercase hex characters (hashed) on every row",
         ),
         ("order_count > 0", "order_count > 0 holds on every row"),
@@ -125,7 +128,10 @@ def test_pii_rules_per_handling(example_product: ProductFactory) -> None:
     assert [(c.name, c.sql, c.description) for c in pii] == [
         (
             "pii_customer_id",
-            "customer_id is null or regexp_full_match(customer_id, '[0-9a-f]{64}')",
+            (
+                "customer_id is null or (strlen(customer_id) = 64 "
+                "and regexp_full_match(customer_id, '[0-9a-f]+'))"
+            ),
             "customer_id is null or 64 lowercase hex characters (hashed) on every row",
         ),
         (
