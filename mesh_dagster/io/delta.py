@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from deltalake import CommitProperties, DeltaTable, write_deltalake
 from deltalake.exceptions import TableNotFoundError
+from deltalake.fs import DeltaStorageHandler
 
 from mesh_dagster.io.errors import classify_storage_error
 from mesh_dagster.spec.periods import Period
@@ -106,13 +108,22 @@ WRITE_ID_KEY = "mesh.write_id"
 
 
 def _committed_version(uri: str, options: dict[str, str], write_id: str) -> int:
+    # Walk the log back from the latest version to the commit carrying our write id:
+    # another writer may have committed on top already. (DeltaTable.history numbers
+    # commits wrongly when the log grows between loading and listing.)
     table = open_table(uri, options)
     assert table is not None
+    latest = int(table.version())
+    files = DeltaStorageHandler(uri, options or None)
     with storage_errors(uri, options):
-        for commit in table.history(limit=100):
-            if commit.get(WRITE_ID_KEY) == write_id:
-                return int(commit["version"])
-    return int(table.version())
+        for version in range(latest, max(latest - 100, -1), -1):
+            with files.open_input_stream(f"_delta_log/{version:020d}.json") as stream:
+                lines = stream.read().decode("utf-8").splitlines()
+            for line in lines:
+                info = json.loads(line).get("commitInfo") if line.strip() else None
+                if info is not None and info.get(WRITE_ID_KEY) == write_id:
+                    return version
+    return latest
 
 
 def _as_arrow(schema: object) -> pa.Schema:
