@@ -43,6 +43,8 @@ def schema_problems(typed: TypedInput, bad_values: dict[str, int], rows: int) ->
         problems.append(_columns("missing column", typed.missing))
     if typed.undeclared:
         problems.append(_columns("undeclared column", typed.undeclared))
+    if typed.duplicated:
+        problems.append(_columns("repeated column", typed.duplicated))
     problems += [
         f"{name} is {source}, which cannot be cast to {declared}"
         for name, source, declared in typed.incompatible

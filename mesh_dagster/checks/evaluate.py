@@ -131,7 +131,7 @@ def _verdict(check: PlannedCheck, run: _Run) -> tuple[bool, int, str]:
     if check.scope == "schema":
         bad = {column.name: _int(values.get(f"bad:{column.name}")) for column in run.typed.checked}
         problems = details.schema_problems(run.typed, bad, rows)
-        if run.typed.missing or run.typed.undeclared or run.typed.incompatible:
+        if run.typed.structural:
             failing = rows
         count = details.row_count(rows)
         text = f"all {len(check.columns)} declared columns present and castable ({count})"
@@ -242,7 +242,7 @@ def evaluate_checks(
     try:
         connection.register(INPUT_VIEW, table)
         _bind_period(connection, period)
-        run = _Run(plan, create_typed_view(connection, plan), period)
+        run = _Run(plan, create_typed_view(connection, plan, table.column_names), period)
         _prepare(connection, run)
         runnable = [
             check

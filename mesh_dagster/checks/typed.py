@@ -35,9 +35,16 @@ class TypedInput:
 
     missing: tuple[str, ...]
     undeclared: tuple[str, ...]
+    duplicated: tuple[str, ...]
+    """Columns whose name (in any case) the input holds more than once."""
     incompatible: tuple[tuple[str, str, str], ...]
     """(column, its type, the declared type) for columns that cannot be cast at all."""
     checked: tuple[CheckedColumn, ...]
+
+    @property
+    def structural(self) -> bool:
+        """Return whether the columns themselves differ from the schema (not only values)."""
+        return bool(self.missing or self.undeclared or self.duplicated or self.incompatible)
 
     @property
     def unusable(self) -> frozenset[str]:
@@ -72,10 +79,24 @@ def _binds(connection: duckdb.DuckDBPyConnection, expressions: list[str]) -> boo
     return True
 
 
-def create_typed_view(connection: duckdb.DuckDBPyConnection, plan: CheckPlan) -> TypedInput:
-    """Create the typed view over the registered input and say how its columns compare."""
+def create_typed_view(
+    connection: duckdb.DuckDBPyConnection, plan: CheckPlan, names: list[str]
+) -> TypedInput:
+    """Create the typed view over the registered input and say how its columns compare.
+
+    ``names`` are the input's column names as Arrow has them: DuckDB renames a repeated
+    name (``a``, ``a_1``), and resolves names regardless of case.
+    """
     described = connection.execute(f"describe {INPUT_VIEW}").fetchall()
-    present = {str(row[0]): normalise_duckdb_type(str(row[1])) for row in described}
+    present: dict[str, str] = {}
+    duplicated: list[str] = []
+    seen: set[str] = set()
+    for name, row in zip(names, described, strict=True):
+        if name.lower() in seen:
+            duplicated.append(name)
+            continue
+        seen.add(name.lower())
+        present[name] = normalise_duckdb_type(str(row[1]))
     declared = {column.name for column in plan.columns}
     taken = {name.lower() for name in present} | {name.lower() for name in declared}
     selected: list[str] = []
@@ -106,4 +127,6 @@ def create_typed_view(connection: duckdb.DuckDBPyConnection, plan: CheckPlan) ->
         f"create temp view {TYPED_VIEW} as select {', '.join(selected)} from {INPUT_VIEW}"
     )
     undeclared = tuple(name for name in present if name not in declared)
-    return TypedInput(tuple(missing), undeclared, tuple(incompatible), tuple(checked))
+    return TypedInput(
+        tuple(missing), undeclared, tuple(duplicated), tuple(incompatible), tuple(checked)
+    )

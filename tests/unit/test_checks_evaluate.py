@@ -224,6 +224,15 @@ def test_rules_reading_a_missing_column_report_that_they_could_not_run(plan: Che
     assert [o.rows_checked for o in outcomes] == [4] * 8
 
 
+def test_a_repeated_column_fails_the_schema_check(plan: CheckPlan) -> None:
+    table = orders().append_column("Order_ID", pa.array(["x", "y", "z", "w"]))
+
+    outcomes = evaluate_checks(plan, table, PERIOD)
+
+    assert summary(outcomes)[0] == ("schema", False, 4, "repeated column Order_ID")
+    assert all(outcome.passed for outcome in outcomes[1:])
+
+
 def test_a_table_without_any_declared_column(plan: CheckPlan) -> None:
     outcomes = evaluate_checks(plan, pa.table({"other": [1, 2]}), PERIOD)
 
