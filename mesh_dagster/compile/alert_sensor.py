@@ -81,10 +81,11 @@ class _Tick:
         kind: IncidentKind,
         rule: str | None = None,
         details: Mapping[str, Any] | None = None,
+        at: datetime | None = None,
     ) -> None:
         key = dedup_key(product.name, partition, kind, rule)
         if self.book.is_open(key):
-            self.book, _ = self.book.resolve(key, at=self.now, details=details)
+            self.book, _ = self.book.resolve(key, at=at or self.now, details=details)
 
 
 def _records(instance: DagsterInstance, after: int) -> list[EventLogRecord]:
@@ -131,11 +132,14 @@ def _check_event(tick: _Tick, record: EventLogRecord) -> None:
         elif status in ("late", "on_time"):
             late = metadata.get("late_by_minutes")
             details = {"late_by_minutes": late} if late is not None else None
-            tick.resolve(product, partition, "sla_missed", details=details)
+            published = str(metadata.get("published_at") or "")
+            at = datetime.fromisoformat(published) if published else None
+            tick.resolve(product, partition, "sla_missed", details=details, at=at)
         return
     rule = evaluation.check_name
     if evaluation.passed:
-        tick.resolve(product, partition, "check_failed", rule)
+        at = datetime.fromtimestamp(record.timestamp, tz=UTC)
+        tick.resolve(product, partition, "check_failed", rule, at=at)
         return
     severity = "warn" if evaluation.severity == AssetCheckSeverity.WARN else "error"
     figures = {
@@ -182,7 +186,8 @@ def _materialization(tick: _Tick, record: EventLogRecord) -> None:
     assert event is not None
     product = tick.by_key.get(event.asset_key) if event.asset_key else None
     if product is not None:
-        tick.resolve(product, event.partition, "run_failed")
+        at = datetime.fromtimestamp(record.timestamp, tz=UTC)
+        tick.resolve(product, event.partition, "run_failed", at=at)
 
 
 def build_alert_sensor(

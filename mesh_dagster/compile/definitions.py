@@ -17,6 +17,7 @@ from mesh_dagster.compile.resources import MeshResource, PiiKeyError, mesh_resou
 from mesh_dagster.compile.schedules import build_schedule, group_schedules
 from mesh_dagster.compile.sla_checks import build_sla_checks
 from mesh_dagster.compile.sla_sensor import build_sla_sensor
+from mesh_dagster.compile.sla_verdict_job import build_verdict_job
 from mesh_dagster.compile.specs import build_asset_specs, source_specs
 from mesh_dagster.compile.timing import TimingCatalog
 from mesh_dagster.compile.translator import MeshTranslator
@@ -47,7 +48,8 @@ def build_mesh_definitions(
     production = isinstance(mesh_resource, MeshResource) and mesh_resource.production
     _require_production_secrets(mesh, mesh_resource)
     sla_keys = [item.sla_check.key for item in products if item.sla_check is not None]
-    jobs, schedules = [], []
+    jobs: list[Any] = []
+    schedules: list[Any] = []
     for group in group_schedules(mesh, products):
         job, tick = build_schedule(group, exclude_checks=sla_keys)
         jobs.append(job)
@@ -55,8 +57,10 @@ def build_mesh_definitions(
     channels = resolve_channels(mesh, os.environ, production)
     for warning in channels.warnings:
         logger.warning(warning)
+    verdict_job = build_verdict_job(mesh, products)
+    jobs.append(verdict_job)
     sensors = [
-        build_sla_sensor(mesh, products),
+        build_sla_sensor(mesh, products, verdict_job),
         build_alert_sensor(mesh, products, channels.senders),
     ]
     return Definitions(

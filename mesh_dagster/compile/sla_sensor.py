@@ -15,6 +15,8 @@ from dagster import (
     AssetRecordsFilter,
     DagsterInstance,
     DefaultSensorStatus,
+    JobDefinition,
+    RunRequest,
     SensorDefinition,
     SensorEvaluationContext,
     SensorResult,
@@ -23,7 +25,7 @@ from dagster import (
 from dagster._time import get_current_datetime
 
 from mesh_dagster.compile.specs import SLA_CHECK, ProductSpecs
-from mesh_dagster.sla.verdicts import DuePeriod, Verdict, due_periods, judge
+from mesh_dagster.sla.verdicts import Verdict, due_periods, judge
 from mesh_dagster.spec.mesh import Mesh
 from mesh_dagster.spec.models import DataProduct
 
@@ -104,6 +106,14 @@ def verdict_evaluation(key: AssetKey, verdict: Verdict) -> AssetCheckEvaluation:
     )
 
 
+@dataclass
+class ProductTick:
+    """What one tick decided for one product: runless verdicts and late ones to run."""
+
+    evaluations: list[AssetCheckEvaluation] = field(default_factory=list)
+    late_partitions: list[str] = field(default_factory=list)
+
+
 def evaluate_product(
     instance: DagsterInstance,
     mesh: Mesh,
@@ -111,28 +121,31 @@ def evaluate_product(
     key: AssetKey,
     state: ProductSlaState,
     now: datetime,
-) -> list[AssetCheckEvaluation]:
-    """Judge the product's periods that came due since the last tick, and late publishes."""
-    evaluations: list[AssetCheckEvaluation] = []
-    for partition, deadline in sorted(state.missed.items()):
-        published_at = first_publish(instance, key, partition)
-        if published_at is not None:
-            late = Verdict(product.name, partition, deadline, "late", published_at)
-            evaluations.append(verdict_evaluation(key, late))
+) -> ProductTick:
+    """Judge the product's periods that came due since the last tick, and late publishes.
+
+    A period already judged missed gets its late verdict from a run of the ``sla`` check
+    (Dagster keeps one runless result per check and partition).
+    """
+    result = ProductTick()
+    for partition in sorted(state.missed):
+        if first_publish(instance, key, partition) is not None:
+            result.late_partitions.append(partition)
             del state.missed[partition]
-    due: list[DuePeriod] = due_periods(mesh, product, state.judged_until, now)
-    for item in due:
+    for item in due_periods(mesh, product, state.judged_until, now):
         verdict = judge(product, item, first_publish(instance, key, item.period.key), now)
         if verdict is None:
             continue
-        evaluations.append(verdict_evaluation(key, verdict))
+        result.evaluations.append(verdict_evaluation(key, verdict))
         if verdict.status == "missed":
             state.missed[verdict.partition] = verdict.deadline
     state.judged_until = max(state.judged_until, now)
-    return evaluations
+    return result
 
 
-def build_sla_sensor(mesh: Mesh, products: Sequence[ProductSpecs]) -> SensorDefinition:
+def build_sla_sensor(
+    mesh: Mesh, products: Sequence[ProductSpecs], verdict_job: JobDefinition
+) -> SensorDefinition:
     """Return the sensor that records an ``sla`` verdict per period at its deadline."""
     watched = [item for item in products if item.sla_check is not None]
 
@@ -141,17 +154,34 @@ def build_sla_sensor(mesh: Mesh, products: Sequence[ProductSpecs]) -> SensorDefi
         minimum_interval_seconds=60,
         default_status=DefaultSensorStatus.RUNNING,
         description="Records the per-period SLA verdict (on time, late, missed) as `sla` checks.",
+        job=verdict_job,
     )
     def _sla(context: SensorEvaluationContext) -> SensorResult:
         now = get_current_datetime()
         state = load_state(context.cursor)
         events: list[AssetCheckEvaluation] = []
+        runs: list[RunRequest] = []
         for item in watched:
             # Verdicts begin with the first deadline after the product first appears.
             product_state = state.setdefault(item.product.name, ProductSlaState(now))
-            events += evaluate_product(
+            tick = evaluate_product(
                 context.instance, mesh, item.product, item.asset.key, product_state, now
             )
-        return SensorResult(asset_events=events, cursor=dump_state(state))
+            events += tick.evaluations
+            runs += [
+                RunRequest(
+                    run_key=f"sla-late-{item.product.name}-{partition}",
+                    run_config={
+                        "ops": {
+                            "record_late_sla_verdict": {
+                                "config": {"product": item.product.name, "partition": partition}
+                            }
+                        }
+                    },
+                    tags={"mesh/sla": "late", "mesh/product": item.product.name},
+                )
+                for partition in tick.late_partitions
+            ]
+        return SensorResult(run_requests=runs, asset_events=events, cursor=dump_state(state))
 
     return _sla

@@ -1,0 +1,213 @@
+"""The SLA story of one day of the example mesh, against real receivers and a real instance.
+
+06:00 the build fails -> `run_failed`; 07:00 nothing published -> `sla_missed`, notified
+once across many ticks and a restart; 07:40 the rerun succeeds -> a `late` verdict and one
+recovery notice per channel; the next day is on time -> nothing is sent. Time is frozen at
+each step (Dagster's freeze_time), never slept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from dagster import (
+    AssetCheckEvaluation,
+    AssetKey,
+    DagsterInstance,
+    Definitions,
+    RunRequest,
+    build_sensor_context,
+    materialize,
+)
+from dagster._core.test_utils import freeze_time
+
+from mesh_dagster import MeshResource, build_definitions
+
+ORDER_EVENTS = AssetKey(["orders", "order-events"])
+ORDERS_DAILY = AssetKey(["orders", "orders-daily"])
+
+
+def at(hour: int, minute: int = 0, day: int = 11) -> datetime:
+    return datetime(2026, 3, day, hour, minute, tzinfo=UTC)
+
+
+@dataclass
+class Mesh:
+    """The example mesh running against one instance, with the sensors' cursors."""
+
+    specs: Path
+    warehouse: Path
+    instance: DagsterInstance
+    cursors: dict[str, str | None] = field(default_factory=dict)
+    verdicts: list[AssetCheckEvaluation] = field(default_factory=list)
+    defs: Definitions | None = None
+
+    def load(self) -> Definitions:
+        """(Re)load the definitions, as a restarted code server would."""
+        self.defs = build_definitions(
+            self.specs, resources={"mesh": MeshResource(warehouse=str(self.warehouse))}
+        )
+        return self.defs
+
+    def build(self, moment: datetime, partition: str, *keys: AssetKey) -> bool:
+        assert self.defs is not None
+        with freeze_time(moment):
+            result = materialize(
+                list(self.defs.assets or []),
+                partition_key=partition,
+                resources=self.defs.resources,
+                instance=self.instance,
+                selection=list(keys),
+                raise_on_error=False,
+            )
+        return result.success
+
+    def tick(self, name: str, moment: datetime) -> None:
+        """Evaluate a sensor at ``moment`` and record what it reports, as the daemon does."""
+        assert self.defs is not None
+        sensor = self.defs.get_sensor_def(name)
+        with freeze_time(moment):
+            context = build_sensor_context(
+                instance=self.instance, cursor=self.cursors.get(name), definitions=self.defs
+            )
+            data = sensor.evaluate_tick(context)
+            for event in data.asset_events:
+                self.instance.report_runless_asset_event(event)
+                if isinstance(event, AssetCheckEvaluation):
+                    self.verdicts.append(event)
+            for request in data.run_requests or []:
+                self._launch(request)
+        self.cursors[name] = data.cursor
+
+    def _launch(self, request: RunRequest) -> None:
+        """Run what a sensor requested, as the daemon's launcher would."""
+        assert self.defs is not None and request.job_name is None
+        sensor_job = self.defs.get_job_def("mesh_sla_verdicts")
+        result = sensor_job.execute_in_process(
+            run_config=request.run_config, instance=self.instance, tags=dict(request.tags)
+        )
+        assert result.success
+        for event in result.all_events:
+            evaluation = event.event_specific_data
+            if isinstance(evaluation, AssetCheckEvaluation):
+                self.verdicts.append(evaluation)
+
+
+@pytest.fixture
+def scenario(
+    example_specs: Path,
+    warehouse: Path,
+    instance: DagsterInstance,
+    pii_key: str,
+    http_receiver: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[Mesh]:
+    policy_path = example_specs / "mesh.yaml"
+    policy = yaml.safe_load(policy_path.read_text())
+    policy["alert_channels"]["orders-pagerduty"]["events_url_env"] = "PAGERDUTY_EVENTS_URL"
+    policy_path.write_text(yaml.safe_dump(policy, sort_keys=False))
+    monkeypatch.setenv("ORDERS_SLACK_WEBHOOK_URL", http_receiver.url("/slack"))
+    monkeypatch.setenv("ORDERS_PAGERDUTY_ROUTING_KEY", "routing-key-for-tests")
+    monkeypatch.setenv("PAGERDUTY_EVENTS_URL", http_receiver.url("/pagerduty"))
+    monkeypatch.setenv("PLATFORM_ALERTS_WEBHOOK_URL", http_receiver.url("/webhook"))
+    monkeypatch.delenv("MESH_SMTP_HOST", raising=False)
+    mesh = Mesh(example_specs, warehouse, instance)
+    mesh.load()
+    yield mesh
+
+
+def slack_texts(receiver: Any, product: str) -> list[str]:
+    return [
+        body["text"]
+        for body in receiver.accepted("/slack")
+        if f" {product} " in body["text"] or body["text"].split(": ")[1].startswith(product)
+    ]
+
+
+def pagerduty_actions(receiver: Any) -> list[tuple[str, str]]:
+    return [
+        (body["event_action"], body["payload"]["component"] if "payload" in body else "")
+        for body in receiver.accepted("/pagerduty")
+    ]
+
+
+def sla_statuses(mesh: Mesh, key: AssetKey) -> list[tuple[str | None, Any]]:
+    return [
+        (event.partition, event.metadata["status"].value)
+        for event in mesh.verdicts
+        if event.asset_key == key and event.check_name == "sla"
+    ]
+
+
+def test_a_late_day_then_an_on_time_day(scenario: Mesh, http_receiver: Any) -> None:
+    day = "2026-03-10"
+    scenario.tick("mesh_sla", at(4))  # the mesh appears: deadlines from now on are judged
+    scenario.tick("mesh_alerts", at(4))
+
+    # 06:00: the orders service has not published its events yet, so the build fails.
+    assert not scenario.build(at(6), day, ORDERS_DAILY)
+    scenario.tick("mesh_alerts", at(6, 5))
+    assert slack_texts(http_receiver, "orders-daily") == [
+        "[orders] Build failed: orders-daily 2026-03-10: "
+        "The build of partition 2026-03-10 of orders-daily failed."
+    ]
+
+    # 07:00: the deadline passes with nothing published; many ticks and a restart later,
+    # the owners have heard about it exactly once.
+    scenario.tick("mesh_sla", at(7))
+    for minute in (1, 2, 3):
+        scenario.tick("mesh_alerts", at(7, minute))
+    scenario.load()  # a restart of the code server and the daemon
+    scenario.tick("mesh_sla", at(7, 4))
+    scenario.tick("mesh_alerts", at(7, 5))
+    missed = [t for t in slack_texts(http_receiver, "orders-daily") if "SLA missed" in t]
+    assert missed == [
+        "[orders] SLA missed: orders-daily 2026-03-10: Partition 2026-03-10 of orders-daily "
+        "was not published by its deadline, 2026-03-11 07:00 UTC."
+    ]
+    assert sla_statuses(scenario, ORDERS_DAILY) == [("2026-03-10", "missed")]
+    triggers = [a for a in pagerduty_actions(http_receiver) if a == ("trigger", "orders-daily")]
+    assert len(triggers) == 2  # run_failed and sla_missed, each once
+
+    # 07:40: the rerun succeeds: a late verdict, and one recovery notice per incident.
+    assert scenario.build(at(7, 40), day, ORDER_EVENTS, ORDERS_DAILY)
+    scenario.tick("mesh_sla", at(7, 41))
+    scenario.tick("mesh_alerts", at(7, 42))
+    scenario.tick("mesh_alerts", at(7, 43))
+    assert sla_statuses(scenario, ORDERS_DAILY) == [
+        ("2026-03-10", "missed"),
+        ("2026-03-10", "late"),
+    ]
+    late = next(
+        e
+        for e in scenario.verdicts
+        if e.asset_key == ORDERS_DAILY
+        and e.partition == day
+        and e.metadata["status"].value == "late"
+    )
+    assert late.metadata["late_by_minutes"].value == 40.0
+    resolved = [t for t in slack_texts(http_receiver, "orders-daily") if "Resolved" in t]
+    assert sorted(resolved) == [
+        "[orders] Resolved: Build failed: orders-daily 2026-03-10: A later build of "
+        "partition 2026-03-10 of orders-daily succeeded (at 2026-03-11 07:40 UTC).",
+        "[orders] Resolved: SLA missed: orders-daily 2026-03-10: Partition 2026-03-10 of "
+        "orders-daily was published at 2026-03-11 07:40 UTC, after its deadline of "
+        "2026-03-11 07:00 UTC.",
+    ]
+    resolves = [a for a in pagerduty_actions(http_receiver) if a[0] == "resolve"]
+    assert len(resolves) >= 2
+
+    # The next day is on time: a passed verdict, and no notice about orders-daily.
+    sent_before = len(slack_texts(http_receiver, "orders-daily"))
+    assert scenario.build(at(5, 10, day=12), "2026-03-11", ORDER_EVENTS)
+    assert scenario.build(at(6, 5, day=12), "2026-03-11", ORDERS_DAILY)
+    scenario.tick("mesh_sla", at(7, 0, day=12))
+    scenario.tick("mesh_alerts", at(7, 1, day=12))
+    assert sla_statuses(scenario, ORDERS_DAILY)[-1] == ("2026-03-11", "on_time")
+    assert len(slack_texts(http_receiver, "orders-daily")) == sent_before
