@@ -12,13 +12,13 @@ import pyarrow.parquet as pq
 from mesh_dagster.build.context import TransformContext, view_name
 from mesh_dagster.build.prepare import cast_to_schema, publishable
 from mesh_dagster.build.transform import run_transform
+from mesh_dagster.checks.engine import EngineSettings
 from mesh_dagster.checks.evaluate import evaluate_checks
 from mesh_dagster.checks.outcome import CheckOutcome, failed_errors
 from mesh_dagster.checks.plan import plan_checks
 from mesh_dagster.io.delta import PeriodFilter, read_rows, write_period
 from mesh_dagster.io.locations import StorageSettings, resolve_location, storage_options
 from mesh_dagster.io.pii import apply_pii, hashed_columns_of_inputs
-from mesh_dagster.io.sandbox import EngineSettings
 from mesh_dagster.spec.mesh import Mesh
 from mesh_dagster.spec.models import DataProduct, InputSpec, SourceSpec
 from mesh_dagster.spec.periods import Period

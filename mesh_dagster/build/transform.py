@@ -9,7 +9,7 @@ import pandas as pd
 import pyarrow as pa
 
 from mesh_dagster.build.context import TransformContext
-from mesh_dagster.io.sandbox import EngineSettings, open_sandbox
+from mesh_dagster.checks.engine import EngineSettings, open_engine
 
 
 class TransformError(RuntimeError):
@@ -18,7 +18,7 @@ class TransformError(RuntimeError):
 
 def run_sql(sql: str, context: TransformContext, settings: EngineSettings) -> pa.Table:
     """Return the result of the transform's SELECT over the input views."""
-    connection = open_sandbox(settings)
+    connection = open_engine(settings)  # no files, no network, locked, UTC
     try:
         for name, table in context.inputs.items():
             connection.register(name, table)
@@ -27,7 +27,6 @@ def run_sql(sql: str, context: TransformContext, settings: EngineSettings) -> pa
         )
         connection.execute("SET VARIABLE partition_end = ?::TIMESTAMPTZ", [context.partition_end])
         connection.execute("SET VARIABLE partition_key = ?::VARCHAR", [context.partition_key])
-        connection.execute("SET lock_configuration = true")
         try:
             return connection.sql(sql).to_arrow_table()
         except duckdb.Error as error:

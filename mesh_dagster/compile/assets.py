@@ -22,6 +22,8 @@ from mesh_dagster.compile.names import dagster_name
 from mesh_dagster.compile.resources import MeshResource
 from mesh_dagster.compile.specs import ProductSpecs
 from mesh_dagster.compile.timing import period_of_key
+from mesh_dagster.io.errors import ServiceError
+from mesh_dagster.io.glue import build_glue_client, detect_drift, fetch_table, register_table
 from mesh_dagster.spec.mesh import Mesh
 from mesh_dagster.spec.models import DataProduct
 
@@ -79,10 +81,12 @@ def build_product_asset(specs: ProductSpecs, mesh: Mesh) -> AssetsDefinition:
     """Return the asset that builds, audits and publishes one product."""
     product = specs.product
 
+    catalog_checks = [specs.catalog_check] if specs.catalog_check else []
+
     @multi_asset(
         name=op_name(product),
         specs=[specs.asset],
-        check_specs=list(specs.checks),
+        check_specs=[*specs.checks, *catalog_checks],
         required_resource_keys={"mesh"},
         op_tags={"mesh/product": product.name},
     )
@@ -93,7 +97,10 @@ def build_product_asset(specs: ProductSpecs, mesh: Mesh) -> AssetsDefinition:
             context.log.warning(notice)
         key = context.partition_key if context.has_partition_key else None
         period = period_of_key(mesh, product, key) if key is not None else None
-        result = build_product(mesh, product, period, settings)
+        try:
+            result = build_product(mesh, product, period, settings)
+        except ServiceError as error:  # storage: terminal errors are not retried
+            raise Failure(description=str(error), allow_retries=error.transient) from None
         yield from check_results(specs, result.outcomes)
         if not result.published:
             raise Failure(
@@ -105,6 +112,24 @@ def build_product_asset(specs: ProductSpecs, mesh: Mesh) -> AssetsDefinition:
                 ),
                 allow_retries=False,
             )
+        if specs.catalog_check is None:
+            yield _materialization(specs, result, key)
+            return
+        glue = build_glue_client(resource.glue_endpoint, resource.s3_region)
+        drift = detect_drift(product, fetch_table(product, glue), result.uri)
+        yield AssetCheckResult(
+            asset_key=specs.asset.key,
+            check_name=specs.catalog_check.name,
+            passed=not drift.drifted,
+            severity=AssetCheckSeverity.WARN,
+            metadata={"summary": drift.describe(), "differences": list(drift.differences)},
+        )
+        # The data is published: record it before the catalog, which the next run retries.
         yield _materialization(specs, result, key)
+        try:
+            registration = register_table(product, result.uri, glue)
+        except ServiceError as error:
+            raise Failure(description=str(error), allow_retries=error.transient) from None
+        context.log.info(f"Glue table {registration.table}: {registration.action}")
 
     return _build

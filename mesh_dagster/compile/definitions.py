@@ -36,16 +36,16 @@ def build_mesh_definitions(
     """Return the Definitions of an already loaded mesh."""
     translator = translator or MeshTranslator()
     timing = TimingCatalog(mesh)
-    products = build_asset_specs(mesh, translator, timing)
+    all_resources: dict[str, Any] = {"mesh": mesh_resource_from_env()}
+    all_resources.update(resources or {})
+    mesh_resource = all_resources["mesh"]
+    production = isinstance(mesh_resource, MeshResource) and mesh_resource.production
+    products = build_asset_specs(mesh, translator, timing, catalog=production)
     assets: list[Any] = [
         build_product_asset(item, mesh) for item in products if not item.product.is_external
     ]
     assets += [item.asset for item in products if item.product.is_external]
     assets += source_specs(mesh)
-    all_resources: dict[str, Any] = {"mesh": mesh_resource_from_env()}
-    all_resources.update(resources or {})
-    mesh_resource = all_resources["mesh"]
-    production = isinstance(mesh_resource, MeshResource) and mesh_resource.production
     _require_production_secrets(mesh, mesh_resource)
     sla_keys = [item.sla_check.key for item in products if item.sla_check is not None]
     jobs: list[Any] = []

@@ -11,8 +11,8 @@ from dagster import ConfigurableResource, DagsterInstance, EnvVar
 from pydantic import Field
 
 from mesh_dagster.build.pipeline import BuildSettings
+from mesh_dagster.checks.engine import EngineSettings
 from mesh_dagster.io.locations import StorageSettings
-from mesh_dagster.io.sandbox import EngineSettings
 
 DEV_KEY_FILE = "mesh_pii_dev.key"
 
@@ -30,6 +30,9 @@ class MeshResource(ConfigurableResource):  # type: ignore[type-arg]
     warehouse: str = Field(default="warehouse", description="Local warehouse folder.")
     s3_endpoint: str | None = Field(default=None, description="S3 endpoint override.")
     s3_region: str | None = Field(default=None, description="AWS region of the bucket.")
+    glue_endpoint: str | None = Field(
+        default=None, description="Glue API endpoint override (tests, private endpoints)."
+    )
     pii_key_env: str = Field(
         default="MESH_PII_KEY", description="Environment variable holding the PII hashing key."
     )
@@ -88,6 +91,7 @@ def mesh_resource_from_env() -> MeshResource:
         warehouse=os.environ.get("MESH_WAREHOUSE", "warehouse"),
         s3_endpoint=os.environ.get("MESH_S3_ENDPOINT") or None,
         s3_region=os.environ.get("AWS_REGION") or None,
+        glue_endpoint=os.environ.get("MESH_GLUE_ENDPOINT") or None,
     )
 
 

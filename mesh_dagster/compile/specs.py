@@ -23,6 +23,7 @@ from mesh_dagster.spec.mesh import Mesh
 from mesh_dagster.spec.models import DataProduct
 
 SLA_CHECK = "sla"
+CATALOG_DRIFT_CHECK = "catalog_drift"
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class ProductSpecs:
     plan: CheckPlan
     checks: tuple[AssetCheckSpec, ...]
     sla_check: AssetCheckSpec | None
+    catalog_check: AssetCheckSpec | None = None
 
 
 def source_key(name: str) -> AssetKey:
@@ -64,10 +66,20 @@ def _automation(product: DataProduct) -> AutomationCondition[Any] | None:
     return None
 
 
+def registers_in_catalog(product: DataProduct, catalog: bool) -> bool:
+    """Return whether publishes of ``product`` are registered in Glue (S3 mode only)."""
+    output = product.spec.output
+    return catalog and output.catalog == "glue" and output.location.startswith("s3://")
+
+
 def build_product_specs(
-    product: DataProduct, mesh: Mesh, translator: MeshTranslator, timing: TimingCatalog
+    product: DataProduct,
+    mesh: Mesh,
+    translator: MeshTranslator,
+    timing: TimingCatalog,
+    catalog: bool = False,
 ) -> ProductSpecs:
-    """Return the Dagster specs of one product."""
+    """Return the Dagster specs of one product; ``catalog``: register publishes in Glue."""
     key = translator.get_asset_key(product)
     partitions_def = timing.partitions_def(product)
     asset = AssetSpec(
@@ -91,7 +103,16 @@ def build_product_specs(
         # results per partition, so the warning is expected here.
         warnings.simplefilter("ignore")
         checks, sla_check = _check_specs(product, key, plan, partitions_def)
-    return ProductSpecs(product, asset, plan, checks, sla_check)
+        catalog_check = None
+        if registers_in_catalog(product, catalog):
+            catalog_check = AssetCheckSpec(
+                name=CATALOG_DRIFT_CHECK,
+                asset=key,
+                description="The Glue table matches what the platform last registered.",
+                partitions_def=partitions_def,
+                metadata={"mesh/kind": "catalog_drift", "mesh/severity": "warn"},
+            )
+    return ProductSpecs(product, asset, plan, checks, sla_check, catalog_check)
 
 
 def _check_specs(
@@ -123,13 +144,17 @@ def _check_specs(
 
 
 def build_asset_specs(
-    mesh: Mesh, translator: MeshTranslator | None = None, timing: TimingCatalog | None = None
+    mesh: Mesh,
+    translator: MeshTranslator | None = None,
+    timing: TimingCatalog | None = None,
+    catalog: bool = False,
 ) -> list[ProductSpecs]:
     """Return the Dagster specs of every product of the mesh, in name order."""
     translator = translator or MeshTranslator()
     timing = timing or TimingCatalog(mesh)
     return [
-        build_product_specs(product, mesh, translator, timing) for product in mesh.products.values()
+        build_product_specs(product, mesh, translator, timing, catalog)
+        for product in mesh.products.values()
     ]
 
 

@@ -181,7 +181,11 @@ def test_production_without_a_pii_key_fails_at_load_time(
 
 
 def test_a_key_lost_before_the_run_fails_the_run_and_writes_nothing(
-    example_specs: Path, warehouse: Path, monkeypatch: pytest.MonkeyPatch, pii_key: str
+    example_specs: Path,
+    warehouse: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    pii_key: str,
+    channel_env: None,
 ) -> None:
     production = MeshResource(storage_mode="s3", warehouse=str(warehouse))
     defs = build_definitions(example_specs, resources={"mesh": production})

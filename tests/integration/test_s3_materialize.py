@@ -27,8 +27,14 @@ def test_orders_daily_is_published_to_s3_and_registered_in_glue(
     example_specs: Path,
     instance: DagsterInstance,
     pii_key: str,
+    channel_env: None,
 ) -> None:
-    resource = MeshResource(storage_mode="s3", s3_endpoint=s3_env.endpoint, s3_region="us-east-1")
+    resource = MeshResource(
+        storage_mode="s3",
+        s3_endpoint=s3_env.endpoint,
+        s3_region=glue.region,
+        glue_endpoint=glue.endpoint,
+    )
     defs = build_definitions(example_specs, resources={"mesh": resource})
     assets = list(defs.assets or [])
 
@@ -55,11 +61,19 @@ def test_orders_daily_is_published_to_s3_and_registered_in_glue(
     after = table.to_pyarrow_table()
     assert after.sort_by("order_id").equals(before.sort_by("order_id"))
 
-    # The publish is followed by the catalog registration (compile wires the same calls).
+    # Each publish is followed by the catalog registration, and a drift check before it.
     product = load_mesh(example_specs).product("orders-daily")
+    drift = [
+        event.event_specific_data
+        for event in again.all_events
+        if event.event_type_value == "ASSET_CHECK_EVALUATION"
+        and event.event_specific_data.check_name == "catalog_drift"  # type: ignore[union-attr]
+        and event.event_specific_data.asset_key == ORDERS[1]  # type: ignore[union-attr]
+    ]
+    assert [evaluation.passed for evaluation in drift] == [True]  # type: ignore[union-attr]
     client = build_glue_client(glue.endpoint, glue.region)
     assert detect_drift(product, fetch_table(product, client), uri).drifted is False
-    assert register_table(product, uri, client).action == "created"
+    assert register_table(product, uri, client).action == "unchanged"
     registered = glue.client().get_table(DatabaseName="domain_orders", Name="orders_daily")
     columns = registered["Table"]["StorageDescriptor"]["Columns"]
     assert [column["Name"] for column in columns] == [
