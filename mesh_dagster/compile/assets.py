@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from dagster import (
+    AssetCheckEvaluation,
     AssetCheckResult,
     AssetCheckSeverity,
     AssetExecutionContext,
@@ -55,6 +56,23 @@ def check_results(specs: ProductSpecs, outcomes: list[CheckOutcome]) -> Iterator
             ),
             metadata=check_metadata(outcome),
         )
+
+
+def check_evaluations(
+    specs: ProductSpecs, outcomes: list[CheckOutcome], partition: str | None
+) -> list[AssetCheckEvaluation]:
+    """Return the outcomes as check evaluations of ``partition`` (logged outside a build)."""
+    return [
+        AssetCheckEvaluation(
+            asset_key=result.asset_key or specs.asset.key,
+            check_name=result.check_name or "",
+            passed=result.passed,
+            severity=result.severity,
+            metadata=dict(result.metadata or {}),
+            partition=partition,
+        )
+        for result in check_results(specs, outcomes)
+    ]
 
 
 def _materialization(

@@ -13,6 +13,11 @@ from dagster import Definitions
 from mesh_dagster.alerts import resolve_channels
 from mesh_dagster.compile.alert_sensor import build_alert_sensor
 from mesh_dagster.compile.assets import build_product_asset
+from mesh_dagster.compile.external import (
+    build_external_checks,
+    build_external_sensor,
+    build_observe_job,
+)
 from mesh_dagster.compile.resources import MeshResource, PiiKeyError, mesh_resource_from_env
 from mesh_dagster.compile.schedules import build_schedule, group_schedules
 from mesh_dagster.compile.sla_checks import build_sla_checks
@@ -44,7 +49,8 @@ def build_mesh_definitions(
     assets: list[Any] = [
         build_product_asset(item, mesh) for item in products if not item.product.is_external
     ]
-    assets += [item.asset for item in products if item.product.is_external]
+    external = [item for item in products if item.product.is_external]
+    assets += [item.asset for item in external]
     assets += source_specs(mesh)
     _require_production_secrets(mesh, mesh_resource)
     sla_keys = [item.sla_check.key for item in products if item.sla_check is not None]
@@ -59,13 +65,20 @@ def build_mesh_definitions(
         logger.warning(warning)
     verdict_job = build_verdict_job(mesh, products)
     jobs.append(verdict_job)
-    sensors = [
+    sensors = []
+    checks = build_sla_checks(mesh, products)
+    if external:
+        observe_job = build_observe_job(mesh, products)
+        jobs.append(observe_job)
+        sensors.append(build_external_sensor(mesh, products, observe_job))
+        checks += [build_external_checks(mesh, item) for item in external]
+    sensors += [
         build_sla_sensor(mesh, products, verdict_job),
         build_alert_sensor(mesh, products, channels.senders),
     ]
     return Definitions(
         assets=assets,
-        asset_checks=build_sla_checks(mesh, products),
+        asset_checks=checks,
         jobs=jobs,
         schedules=schedules,
         sensors=sensors,

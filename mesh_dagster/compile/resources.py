@@ -53,6 +53,10 @@ class MeshResource(ConfigurableResource):  # type: ignore[type-arg]
             s3_region=self.s3_region,
         )
 
+    def engine(self) -> EngineSettings:
+        """Return the DuckDB limits of transforms and checks."""
+        return EngineSettings(self.duckdb_threads, self.duckdb_memory_limit)
+
     def pii_key(self, dagster_home: Path | None) -> tuple[bytes, str | None]:
         """Return the PII key, and a notice when a development key was generated."""
         value = os.environ.get(self.pii_key_env)
@@ -77,8 +81,7 @@ class MeshResource(ConfigurableResource):  # type: ignore[type-arg]
         """Return the settings of a build, and a notice to log if any."""
         home = Path(instance.root_directory) if instance and instance.root_directory else None
         key, notice = self.pii_key(home)
-        engine = EngineSettings(self.duckdb_threads, self.duckdb_memory_limit)
-        return BuildSettings(self.storage(), engine, key), notice
+        return BuildSettings(self.storage(), self.engine(), key), notice
 
 
 def mesh_resource_from_env() -> MeshResource:

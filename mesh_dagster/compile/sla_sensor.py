@@ -66,11 +66,26 @@ def dump_state(state: dict[str, ProductSlaState]) -> str:
     return json.dumps({"v": 1, "products": products}, separators=(",", ":"))
 
 
+PUBLISHED_METADATA = "mesh/published"
+
+
 def first_publish(instance: DagsterInstance, key: AssetKey, partition: str) -> datetime | None:
-    """Return when the partition was first published (its first materialization)."""
-    records = instance.fetch_materializations(
-        AssetRecordsFilter(asset_key=key, asset_partitions=[partition]), limit=1, ascending=True
-    ).records
+    """Return when the partition was first published.
+
+    A built product publishes with a materialization; an externally built one when an
+    observation first saw rows of the period whose error checks passed.
+    """
+    records_filter = AssetRecordsFilter(asset_key=key, asset_partitions=[partition])
+    records = instance.fetch_materializations(records_filter, limit=1, ascending=True).records
+    if not records:
+        observed = instance.fetch_observations(records_filter, limit=100, ascending=True).records
+        records = [
+            record
+            for record in observed
+            if (observation := record.asset_observation) is not None
+            and PUBLISHED_METADATA in observation.metadata
+            and observation.metadata[PUBLISHED_METADATA].value is True
+        ][:1]
     if not records:
         return None
     return datetime.fromtimestamp(records[0].timestamp, tz=get_current_datetime().tzinfo)
