@@ -211,3 +211,38 @@ def test_a_late_day_then_an_on_time_day(scenario: Mesh, http_receiver: Any) -> N
     scenario.tick("mesh_alerts", at(7, 1, day=12))
     assert sla_statuses(scenario, ORDERS_DAILY)[-1] == ("2026-03-11", "on_time")
     assert len(slack_texts(http_receiver, "orders-daily")) == sent_before
+
+
+def test_a_warn_rule_notifies_chat_but_never_pages(scenario: Mesh, http_receiver: Any) -> None:
+    path = scenario.specs / "orders" / "orders_daily.yaml"
+    spec = yaml.safe_load(path.read_text())
+    spec["spec"]["quality"]["custom_checks"].append(
+        {"name": "small_orders_only", "sql": "revenue_usd < 1", "severity": "warn"}
+    )
+    path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    scenario.load()
+    scenario.tick("mesh_alerts", at(5))
+    assert scenario.build(at(6), "2026-03-10", ORDER_EVENTS, ORDERS_DAILY)  # warn: published
+    scenario.tick("mesh_alerts", at(6, 5))
+    warned = [t for t in slack_texts(http_receiver, "orders-daily") if "small_orders_only" in t]
+    assert warned == [
+        "[orders] Quality check failed (small_orders_only): orders-daily 2026-03-10: "
+        "Quality check small_orders_only (warn) failed on partition 2026-03-10 of orders-daily."
+    ]
+    low = [body for body in http_receiver.accepted("/slack") if "small_orders_only" in body["text"]]
+    assert "low urgency" in str(low[0]["blocks"])
+    assert ("trigger", "orders-daily") not in pagerduty_actions(http_receiver)
+
+
+def test_a_backfill_of_last_month_changes_no_verdict(scenario: Mesh) -> None:
+    scenario.tick("mesh_sla", at(4))
+    assert scenario.build(at(5, 10), "2026-03-10", ORDER_EVENTS)
+    assert scenario.build(at(6, 5), "2026-03-10", ORDERS_DAILY)
+    scenario.tick("mesh_sla", at(7, 1))
+    assert sla_statuses(scenario, ORDERS_DAILY) == [("2026-03-10", "on_time")]
+    # Later that day, last month is backfilled: old periods are not judged (they came due
+    # before the mesh appeared), and today's verdict stands.
+    assert scenario.build(at(10), "2026-02-10", ORDER_EVENTS, ORDERS_DAILY)
+    assert scenario.build(at(10, 5), "2026-03-10", ORDER_EVENTS, ORDERS_DAILY)
+    scenario.tick("mesh_sla", at(10, 10))
+    assert sla_statuses(scenario, ORDERS_DAILY) == [("2026-03-10", "on_time")]
