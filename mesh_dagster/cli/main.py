@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import typer
 
+from mesh_dagster.cli.check import check_command
 from mesh_dagster.cli.dev import dev_command
 from mesh_dagster.cli.docs import docs_command
 from mesh_dagster.cli.impact import impact_command
 from mesh_dagster.cli.new import new_command
 from mesh_dagster.cli.schema import schema_command
+from mesh_dagster.cli.sla import sla_app
 from mesh_dagster.cli.validate import validate_command
 
 app = typer.Typer(
@@ -26,3 +28,5 @@ app.command("schema")(schema_command)
 app.command("impact")(impact_command)
 app.command("docs")(docs_command)
 app.command("dev")(dev_command)
+app.command("check")(check_command)
+app.add_typer(sla_app, name="sla")

@@ -1,0 +1,252 @@
+"""`mesh sla status`: each product's latest due period, its deadline, and where it stands."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.text import Text
+
+from mesh_dagster.sla.status import SlaStatus, latest_due_period, sla_status, status_moment
+from mesh_dagster.spec.errors import SpecError
+from mesh_dagster.spec.loader import load_mesh
+from mesh_dagster.spec.mesh import Mesh
+
+if TYPE_CHECKING:
+    from dagster import DagsterInstance
+
+EXIT_USAGE = 2
+DEFAULT_HOME = ".dagster_home"
+
+
+class StatusFormat(StrEnum):
+    """Output formats of `mesh sla status`."""
+
+    text = "text"
+    json = "json"
+
+
+class InstanceMissingError(Exception):
+    """There is no Dagster instance to read."""
+
+
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+STATUS_WORDS = {"on_time": "on time", "late": "late", "missed": "missed", "pending": "pending"}
+STATUS_STYLES = {"on_time": "green", "late": "yellow", "missed": "bold red", "pending": "cyan"}
+
+
+def parse_day(value: str | None) -> date | None:
+    """Return the day of ``--date`` (YYYY-MM-DD); BadParameter otherwise."""
+    if value is None:
+        return None
+    try:
+        if not _DAY.fullmatch(value):
+            raise ValueError(value)
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(
+            f"'{value}' is not a date like 2026-01-05.", param_hint="'--date'"
+        ) from None
+
+
+def parse_now(value: str | None) -> datetime:
+    """Return the instant of ``--now`` (naive means UTC), or the current time."""
+    if value is None:
+        return datetime.now(UTC)
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(
+            f"'{value}' is not an ISO date and time like 2026-01-06T08:00:00+00:00.",
+            param_hint="'--now'",
+        ) from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+@contextmanager
+def open_instance() -> Iterator[DagsterInstance]:
+    """Yield the instance of $DAGSTER_HOME (default: .dagster_home, as `mesh dev` uses)."""
+    # Imported here: Dagster takes seconds to load, and other commands do without it.
+    from dagster import DagsterInstance
+
+    saved = os.environ.get("DAGSTER_HOME")
+    home = Path(saved or DEFAULT_HOME).resolve()
+    if not home.is_dir():
+        why = "no such folder" if saved else "DAGSTER_HOME is not set and there is no such folder"
+        raise InstanceMissingError(
+            f"no Dagster instance at {home} ({why}): set DAGSTER_HOME to the instance's folder."
+        )
+    # The instance's dagster.yaml may refer to $DAGSTER_HOME, so it must be set while loading.
+    os.environ["DAGSTER_HOME"] = str(home)
+    try:
+        with DagsterInstance.get() as instance:
+            yield instance
+    finally:
+        if saved is None:
+            del os.environ["DAGSTER_HOME"]
+        else:
+            os.environ["DAGSTER_HOME"] = saved
+
+
+def read_statuses(
+    instance: DagsterInstance, mesh: Mesh, day: date | None, now: datetime
+) -> list[SlaStatus]:
+    """Return the state of every product with an SLA, by product name."""
+    from mesh_dagster.compile.sla_sensor import first_publish
+    from mesh_dagster.compile.translator import MeshTranslator
+
+    translator = MeshTranslator()
+    statuses: list[SlaStatus] = []
+    for product in mesh.products.values():
+        if product.spec.sla is None:
+            continue
+        due = latest_due_period(mesh, product, status_moment(mesh, product, day, now))
+        key = translator.get_asset_key(product)
+        published = first_publish(instance, key, due.period.key)
+        statuses.append(sla_status(product, due, published, now))
+    return statuses
+
+
+def _clock(moment: datetime, like: datetime) -> str:
+    return moment.astimezone(like.tzinfo).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def _duration(delta: timedelta) -> str:
+    minutes = round(delta.total_seconds() / 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h {minutes:02d}m" if hours else f"{minutes}m"
+
+
+def _published_text(status: SlaStatus) -> str:
+    if status.published_at is None:
+        return "-"
+    text = _clock(status.published_at, status.deadline)
+    late_by = status.late_by
+    return f"{text} ({_duration(late_by)} late)" if late_by is not None else text
+
+
+def render_json(statuses: Sequence[SlaStatus]) -> str:
+    """Return the states as a JSON list, one object per product."""
+    items = [
+        {
+            "product": status.product,
+            "domain": status.domain,
+            "partition": status.partition,
+            "deadline": status.deadline.isoformat(),
+            "status": status.status,
+            "published_at": status.published_at.isoformat() if status.published_at else None,
+            "late_by_minutes": (
+                round(status.late_by.total_seconds() / 60, 1) if status.late_by else None
+            ),
+        }
+        for status in statuses
+    ]
+    return json.dumps(items, indent=2)
+
+
+def print_text_report(
+    console: Console, statuses: Sequence[SlaStatus], day: date | None, now: datetime
+) -> None:
+    """Print a header, one line per product, and the count of each status."""
+    at = now.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    header = f"SLA status at {at}" if day is None else f"SLA status of {day}, as known at {at}"
+    console.print(Text(header, style="bold"))
+    if not statuses:
+        console.print("No product has an SLA.")
+        return
+    rows = [
+        (
+            status.product,
+            status.partition,
+            _clock(status.deadline, status.deadline),
+            STATUS_WORDS[status.status],
+            _published_text(status),
+        )
+        for status in statuses
+    ]
+    titles = ("product", "partition", "deadline", "status", "published")
+    widths = [max(len(row[i]) for row in [titles, *rows]) for i in range(len(titles) - 1)]
+
+    def line(cells: tuple[str, ...], style: str | None, status_style: str | None) -> Text:
+        text = Text()
+        for index, cell in enumerate(cells[:-1]):
+            text.append(cell.ljust(widths[index]), style=status_style if index == 3 else style)
+            text.append("  ")
+        text.append(cells[-1], style=style)
+        return text
+
+    console.print(line(titles, "bold", "bold"))
+    for status, row in zip(statuses, rows, strict=True):
+        console.print(line(row, None, STATUS_STYLES[status.status]))
+    counts: Counter[str] = Counter(status.status for status in statuses)
+    summary = ", ".join(f"{counts[name]} {word}" for name, word in STATUS_WORDS.items())
+    console.print(f"{summary}.")
+
+
+def status_command(
+    specs: Annotated[Path, typer.Option(help="Specs folder.")] = Path("specs"),
+    day: Annotated[
+        str | None,
+        typer.Option(
+            "--date",
+            help="Show the period due on this day (YYYY-MM-DD, in each SLA's timezone).",
+        ),
+    ] = None,
+    now: Annotated[
+        str | None,
+        typer.Option(
+            help="Take this ISO instant as the current time (for scripts and tests; "
+            "naive means UTC).",
+        ),
+    ] = None,
+    output_format: Annotated[
+        StatusFormat, typer.Option("--format", help="text for people, json for tools.")
+    ] = StatusFormat.text,
+) -> None:
+    """Show each product's latest due period, its deadline, and whether it is on time.
+
+    on time: published by the deadline; late: published after it;
+    missed: the deadline passed with nothing published;
+    pending: the deadline is ahead and nothing is published yet.
+    Reads the Dagster instance in $DAGSTER_HOME (default: .dagster_home).
+    """
+    errors = Console(stderr=True, highlight=False, soft_wrap=True)
+    chosen_day, current = parse_day(day), parse_now(now)
+    try:
+        mesh = load_mesh(specs)
+    except SpecError as error:
+        errors.print(Text(str(error), style="red"))
+        errors.print(
+            Text(f"error: the specs in {specs} do not load; see `mesh validate`.", style="bold red")
+        )
+        raise typer.Exit(EXIT_USAGE) from None
+    try:
+        with open_instance() as instance:
+            statuses = read_statuses(instance, mesh, chosen_day, current)
+    except InstanceMissingError as error:
+        errors.print(Text(f"error: {error}", style="bold red"))
+        raise typer.Exit(EXIT_USAGE) from None
+    if output_format is StatusFormat.json:
+        typer.echo(render_json(statuses))
+    else:
+        print_text_report(Console(soft_wrap=True, highlight=False), statuses, chosen_day, current)
+
+
+sla_app = typer.Typer(
+    name="sla",
+    help="SLA state of the products, read from the Dagster instance.",
+    no_args_is_help=True,
+)
+sla_app.command("status")(status_command)
+
+__all__ = ["sla_app", "status_command"]
