@@ -1,0 +1,170 @@
+"""compute_scorecard: a history of events -> availability, budgets, quality and incidents."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from mesh_dagster.scorecard.history import History, ProductHistory, VerdictEvent
+from mesh_dagster.scorecard.incidents import derive_incidents
+from mesh_dagster.scorecard.model import (
+    Availability,
+    ErrorBudget,
+    IncidentSummary,
+    MeshScorecard,
+    PeriodOutcome,
+    PeriodStatus,
+    ProductScorecard,
+    Quality,
+    RollupScorecard,
+    error_budget,
+    summarize_incidents,
+)
+from mesh_dagster.scorecard.window import Window, due_periods_in
+from mesh_dagster.sla.verdicts import DuePeriod
+from mesh_dagster.spec.mesh import Mesh
+
+MESH_SCOPE = "mesh"
+_JUDGED: dict[str, PeriodStatus] = {"on_time": "on_time", "late": "late", "missed": "missed"}
+
+
+def _last_verdicts(verdicts: Iterable[VerdictEvent], until: datetime) -> dict[str, VerdictEvent]:
+    """Return each period's last verdict before ``until`` (pending is no verdict)."""
+    last: dict[str, VerdictEvent] = {}
+    for verdict in sorted(verdicts, key=lambda item: item.timestamp):
+        if verdict.timestamp < until and verdict.status != "pending":
+            last[verdict.partition] = verdict
+    return last
+
+
+def _first_publishes(history: ProductHistory, until: datetime) -> dict[str | None, datetime]:
+    first: dict[str | None, datetime] = {}
+    for publish in history.publishes:
+        if publish.timestamp < until:
+            known = first.get(publish.partition)
+            if known is None or publish.timestamp < known:
+                first[publish.partition] = publish.timestamp
+    return first
+
+
+def judge_periods(
+    history: ProductHistory, due: list[DuePeriod], until: datetime
+) -> tuple[PeriodOutcome, ...]:
+    """Return how each due period went.
+
+    The period's last SLA verdict decides; a ``missed`` verdict with a publish after the
+    deadline is late (the data did land). A period without a verdict is judged from its
+    first publish, and only if the product was already in the instance at its deadline.
+    """
+    verdicts = _last_verdicts(history.verdicts, until)
+    published = _first_publishes(history, until)
+    outcomes: list[PeriodOutcome] = []
+    for item in due:
+        key, deadline = item.period.key, item.deadline
+        first = published.get(key)
+        verdict = verdicts.get(key)
+        status: PeriodStatus
+        if verdict is not None:
+            status = _JUDGED[verdict.status]
+            if status == "missed" and first is not None:
+                status = "late"  # the late verdict may not be recorded yet; the data landed
+            outcomes.append(PeriodOutcome(key, deadline, status, first, "verdict"))
+            continue
+        if history.first_seen is None or history.first_seen > deadline:
+            continue  # the product was not there yet: the period was never due
+        if first is not None and first <= deadline:
+            status = "on_time"
+        elif first is not None:
+            status = "late"
+        else:
+            status = "missed"
+        outcomes.append(PeriodOutcome(key, deadline, status, first, "publish"))
+    return tuple(outcomes)
+
+
+def score_quality(history: ProductHistory, partitions: Iterable[str], until: datetime) -> Quality:
+    """Return the (period, error rule) pairs of ``partitions`` and those whose last run passed."""
+    wanted = set(partitions)
+    last: dict[tuple[str, str], bool] = {}
+    for evaluation in sorted(history.evaluations, key=lambda item: item.timestamp):
+        if evaluation.partition in wanted and evaluation.timestamp < until:
+            last[(evaluation.partition, evaluation.rule)] = evaluation.passed
+    pairs, passed = len(last), sum(last.values())
+    for partition, rules in history.passed_rules.items():
+        if partition in wanted:
+            fresh = [rule for rule in rules if (partition, rule) not in last]
+            pairs += len(fresh)
+            passed += len(fresh)
+    return Quality(pairs, passed)
+
+
+def score_product(
+    mesh: Mesh, history: ProductHistory, due: list[DuePeriod], window: Window
+) -> ProductScorecard:
+    """Return one product's scorecard over ``window``."""
+    product = mesh.product(history.product)
+    periods = judge_periods(history, due, window.until)
+    availability = Availability(
+        len(periods),
+        sum(1 for outcome in periods if outcome.status == "on_time"),
+        sum(1 for outcome in periods if outcome.status == "late"),
+        sum(1 for outcome in periods if outcome.status == "missed"),
+    )
+    target = mesh.availability_target_of(product)
+    spans = tuple(
+        span
+        for span in derive_incidents(history, window.until)
+        if window.since <= span.opened_at < window.until
+    )
+    return ProductScorecard(
+        product=product.name,
+        domain=product.domain,
+        availability=availability,
+        budget=error_budget(target, availability) if target is not None else None,
+        quality=score_quality(history, (outcome.partition for outcome in periods), window.until),
+        incidents=summarize_incidents(spans),
+        periods=periods,
+        incident_spans=spans,
+    )
+
+
+def roll_up(name: str, cards: list[ProductScorecard]) -> RollupScorecard:
+    """Return the sums of ``cards`` under ``name``."""
+    budgets = [card.budget for card in cards if card.budget is not None]
+    budget: ErrorBudget | None = None
+    for item in budgets:
+        budget = item if budget is None else budget + item
+    return RollupScorecard(
+        name=name,
+        products=tuple(card.product for card in cards),
+        availability=sum((card.availability for card in cards), Availability()),
+        budget=budget,
+        quality=sum((card.quality for card in cards), Quality()),
+        incidents=sum((card.incidents for card in cards), IncidentSummary()),
+    )
+
+
+def compute_scorecard(mesh: Mesh, history: History) -> MeshScorecard:
+    """Return the scorecard of every product in ``history`` over its window.
+
+    Products are ordered by domain and name, domains by name.
+    """
+    window = Window(history.since, history.until)
+    products = sorted(
+        (mesh.product(name) for name in history.products), key=lambda p: (p.domain, p.name)
+    )
+    due = due_periods_in(mesh, products, window)
+    cards = [
+        score_product(mesh, history.products[product.name], due[product.name], window)
+        for product in products
+    ]
+    domains = sorted({card.domain for card in cards})
+    return MeshScorecard(
+        since=window.since,
+        until=window.until,
+        products=tuple(cards),
+        domains=tuple(
+            roll_up(domain, [card for card in cards if card.domain == domain]) for domain in domains
+        ),
+        mesh=roll_up(MESH_SCOPE, cards),
+    )
