@@ -3,65 +3,146 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
 import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
+from mesh_dagster.dev.instance import prepare_dagster_home
+from mesh_dagster.dev.reloader import SpecsReloader, describe_mesh, watch_specs
+from mesh_dagster.dev.served_specs import ServedSpecs
 from mesh_dagster.dev.server import (
+    LOCATION,
     DevServer,
-    on_specs_change,
+    PortInUseError,
+    check_port_free,
     start_dagster,
     stop_dagster,
-    wait_until_up,
-    watch_specs,
+    wait_until_loaded,
 )
 from mesh_dagster.spec.errors import SpecError
 from mesh_dagster.spec.loader import load_mesh
 
+EXIT_PROBLEMS = 1
+EXIT_USAGE = 2
+
+
+def say(message: str) -> None:
+    """Print one `mesh dev` message on stderr, where Dagster's own log goes too."""
+    typer.echo(f"mesh dev: {message}", err=True)
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def _stop_signals() -> Iterator[threading.Event]:
+    """SIGINT, SIGTERM and SIGHUP stop `mesh dev` cleanly; a second one hurries the stop.
+
+    SIGINT is set explicitly: started in the background of a non-interactive shell, a
+    process inherits it ignored.
+    """
+    hurry = threading.Event()
+    handled = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    saved = {sig: signal.getsignal(sig) for sig in handled}
+    for sig in handled:
+        signal.signal(sig, _interrupt)
+    try:
+        yield hurry
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
+
+
+def _while_stopping(hurry: threading.Event) -> None:
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, lambda signum, frame: hurry.set())
+
+
+def _serve(server: DevServer, reloader: SpecsReloader, process: subprocess.Popen[bytes]) -> int:
+    """Wait for the location, then watch the specs until Dagster exits; return an exit code."""
+    state = wait_until_loaded(server, process)
+    if state is None:
+        say(f"Dagster did not come up (exit code {process.poll()}); see its log above.")
+        return EXIT_PROBLEMS
+    if state.error:
+        say(f"the code location failed to load; fix the problem and save a spec.\n{state.error}")
+    assert reloader.mesh is not None
+    say(
+        f"Dagster UI at {server.url} with {describe_mesh(reloader.mesh)}; "
+        f"watching {reloader.specs}/ (Ctrl-C to stop)."
+    )
+    stop = threading.Event()
+    watcher = threading.Thread(target=watch_specs, args=(reloader, stop), daemon=True)
+    watcher.start()
+    try:
+        while process.poll() is None and watcher.is_alive():
+            time.sleep(0.5)
+    finally:
+        stop.set()
+    if process.poll() is not None:
+        say(f"Dagster exited with code {process.returncode}.")
+        return process.returncode or EXIT_PROBLEMS
+    say("the specs watcher stopped unexpectedly (see the traceback above).")
+    return EXIT_PROBLEMS
+
 
 def dev_command(
     specs: Annotated[Path, typer.Option(help="Specs folder to serve and watch.")] = Path("specs"),
-    host: Annotated[str, typer.Option(help="Webserver host.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Webserver port.")] = 3000,
+    host: Annotated[
+        str, typer.Option(help="Webserver host.", envvar="MESH_DEV_HOST")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Webserver port.", envvar="MESH_DEV_PORT")] = 3000,
 ) -> None:
-    """Start Dagster's webserver and daemon on SPECS and reload it whenever a spec changes."""
-    console = Console(stderr=True)
+    """Start Dagster's UI and daemon on SPECS; reload them when a spec changes.
+
+    The instance lives in $DAGSTER_HOME (default: .dagster_home).
+    A change that does not validate is reported (file:line:col)
+    and the last valid definitions keep running.
+    Ctrl-C or SIGTERM stops Dagster and every process it started.
+    """
     if not specs.is_dir():
-        console.print(f"[red]no specs folder at {specs}[/red]")
-        raise typer.Exit(2)
+        say(f"no specs folder at {specs}.")
+        raise typer.Exit(EXIT_USAGE)
     try:
-        load_mesh(specs)
+        mesh = load_mesh(specs)
     except SpecError as error:
-        console.print(f"[red]{error}[/red]")
-        raise typer.Exit(1) from None
-    home = Path(os.environ.get("DAGSTER_HOME", ".dagster_home"))
-    server = DevServer(specs=specs, dagster_home=home, host=host, port=port)
-    process = start_dagster(server)
-    stopped = threading.Event()
+        say(f"the specs are invalid; fix them and start again.\n{error}")
+        raise typer.Exit(EXIT_PROBLEMS) from None
     try:
-        if not wait_until_up(server):
-            console.print("[red]Dagster did not start; see its output above.[/red]")
-            raise typer.Exit(1)
-        console.print(f"mesh dev: Dagster UI at {server.url}; watching {specs}/ for changes")
+        check_port_free(host, port)
+    except PortInUseError as error:
+        say(str(error))
+        raise typer.Exit(EXIT_USAGE) from None
+    home = Path(os.environ.get("DAGSTER_HOME") or ".dagster_home").resolve()
+    notice = prepare_dagster_home(home)
+    if notice:
+        say(notice)
+    served = ServedSpecs(home / "mesh_dev")
+    server = DevServer(home, served.current, Path.cwd(), host, port)
+    reloader = SpecsReloader(specs, served, server.url, LOCATION, say)
+    reloader.publish_initial(mesh)
+    code = 0
+    with _stop_signals() as hurry:
+        process = start_dagster(server)
+        try:
+            code = _serve(server, reloader, process)
+        except KeyboardInterrupt:
+            say("stopping Dagster...")
+        finally:
+            _while_stopping(hurry)
+            stop_dagster(process, hurry=hurry.is_set)
+    say("stopped.")
+    if code:
+        raise typer.Exit(code)
 
-        def report(message: str) -> None:
-            console.print(f"mesh dev: {message}")
 
-        watcher = threading.Thread(
-            target=watch_specs,
-            args=(server, report, lambda: stopped.is_set() or process.poll() is not None),
-            daemon=True,
-        )
-        watcher.start()
-        process.wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        stopped.set()
-        stop_dagster(process)
-
-
-__all__ = ["dev_command", "on_specs_change"]
+__all__ = ["dev_command"]

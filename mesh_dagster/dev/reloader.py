@@ -1,0 +1,133 @@
+"""Turn changes under ``specs/`` into reloads of the running code location, valid ones only."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+from watchfiles import Change, watch
+
+from mesh_dagster.dev.served_specs import ServedSpecs
+from mesh_dagster.dev.webserver import ReloadError, reload_location
+from mesh_dagster.spec.errors import SpecError
+from mesh_dagster.spec.loader import display_path, load_mesh, spec_files
+from mesh_dagster.spec.mesh import Mesh
+
+
+def is_spec_file(change: Change, path: str) -> bool:
+    """Return whether a changed path is a spec file (what ``load_mesh`` reads)."""
+    name = Path(path).name
+    return name.endswith((".yaml", ".yml")) and not name.startswith(".")
+
+
+def describe_changes(paths: Iterable[Path], known: set[Path]) -> str:
+    """Return the changed files as one phrase: ``specs/a.yaml added, specs/b.yaml changed``.
+
+    Editors save by renaming a new file over the old one, so the verb comes from what is
+    on disk now and what was there at the last check (``known``), not from the events.
+    """
+    words = []
+    for path in sorted(set(paths)):
+        if not path.exists():
+            verb = "removed"
+        elif path in known:
+            verb = "changed"
+        else:
+            verb = "added"
+        words.append(f"{display_path(path)} {verb}")
+    return ", ".join(words)
+
+
+def describe_mesh(mesh: Mesh, before: Mesh | None = None) -> str:
+    """Return ``8 products in 4 domains (added x; removed y; changed z)``."""
+    count = len(mesh.products)
+    domains = len(mesh.domains())
+    text = f"{count} product{'s' * (count != 1)} in {domains} domain{'s' * (domains != 1)}"
+    if before is None:
+        return text
+    old, new = set(before.products), set(mesh.products)
+    changed = sorted(name for name in old & new if before.products[name] != mesh.products[name])
+    parts = [
+        f"{verb} {', '.join(names)}"
+        for verb, names in (
+            ("added", sorted(new - old)),
+            ("removed", sorted(old - new)),
+            ("changed", changed),
+        )
+        if names
+    ]
+    return f"{text} ({'; '.join(parts)})" if parts else text
+
+
+@dataclass
+class SpecsReloader:
+    """Validates the author's specs and, when valid, serves and reloads them."""
+
+    specs: Path
+    served: ServedSpecs
+    base_url: str
+    location: str
+    report: Callable[[str], None]
+    mesh: Mesh | None = field(default=None)
+    known: set[Path] = field(default_factory=set)
+
+    def _take_stock(self) -> set[Path]:
+        before, self.known = self.known, {path.resolve() for path in spec_files(self.specs)}
+        return before
+
+    def publish_initial(self, mesh: Mesh) -> None:
+        """Serve the specs (already validated as ``mesh``) before Dagster starts."""
+        self._take_stock()
+        self.mesh = mesh
+        self.served.publish(self.specs)
+        self.served.prune()
+
+    def on_change(self, changes: Iterable[tuple[Change, str]] = ()) -> bool:
+        """Validate the specs; if valid, serve and reload them. Return whether it reloaded."""
+        known = self._take_stock()
+        what = describe_changes((Path(path).resolve() for _, path in changes), known)
+        what = what or display_path(self.specs)
+        try:
+            mesh = load_mesh(self.specs)
+        except SpecError as error:
+            self.report(
+                f"{what}: the specs are invalid; the UI keeps the last valid definitions.\n{error}"
+            )
+            return False
+        previous = self.served.publish(self.specs)
+        try:
+            reload_location(self.base_url, self.location)
+        except (ReloadError, requests.RequestException) as error:
+            self._roll_back(previous, error)
+            return False
+        self.report(f"{what}: reloaded {describe_mesh(mesh, self.mesh)}.")
+        self.mesh = mesh
+        self.served.prune()
+        return True
+
+    def _roll_back(self, previous: Path | None, error: Exception) -> None:
+        """Serve the previous snapshot again after a reload that did not load."""
+        self.report(f"the reload failed; serving the last valid definitions again.\n{error}")
+        if previous is None:
+            return
+        self.served.restore(previous)
+        try:
+            reload_location(self.base_url, self.location)
+        except (ReloadError, requests.RequestException) as again:
+            self.report(f"reloading the last valid definitions failed too: {again}")
+
+
+def watch_specs(reloader: SpecsReloader, stop: threading.Event) -> None:
+    """Call ``reloader.on_change`` for every batch of spec file changes until ``stop`` is set."""
+    for changes in watch(
+        reloader.specs,
+        watch_filter=is_spec_file,
+        stop_event=stop,
+        debounce=500,
+        step=100,
+        rust_timeout=1000,
+    ):
+        reloader.on_change(changes)

@@ -1,0 +1,80 @@
+"""The specs Dagster is given: a copy of the last valid specs folder, swapped atomically.
+
+Dagster never reads the author's ``specs/`` directly. Every process that loads the code
+location (the code server, each run worker, the daemon's ticks) reads ``<root>/specs``, a
+symbolic link to a copy of the last folder that validated. A half-written or broken file
+in ``specs/`` therefore never reaches a run: the last good definitions keep running.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+_SNAPSHOT = re.compile(r"^specs\.(\d+)$")
+
+
+@dataclass(frozen=True)
+class ServedSpecs:
+    """The folder holding the snapshots and the ``specs`` link to the current one."""
+
+    root: Path
+
+    @property
+    def current(self) -> Path:
+        """Return the path the code location loads (a link to the current snapshot)."""
+        return self.root / "specs"
+
+    def snapshots(self) -> list[Path]:
+        """Return the snapshot folders, oldest first."""
+        if not self.root.is_dir():
+            return []
+        found = []
+        for path in self.root.iterdir():
+            number = _number(path.name)
+            if number is not None and path.is_dir() and not path.is_symlink():
+                found.append((number, path))
+        return [path for _, path in sorted(found)]
+
+    def target(self) -> Path | None:
+        """Return the snapshot the link points to, or None before the first publish."""
+        if not self.current.is_symlink():
+            return None
+        return self.root / os.readlink(self.current)
+
+    def publish(self, source: Path) -> Path | None:
+        """Copy ``source`` into a new snapshot, point the link at it; return the previous one."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        numbers = [_number(path.name) or 0 for path in self.snapshots()]
+        snapshot = self.root / f"specs.{max(numbers, default=0) + 1}"
+        shutil.copytree(source, snapshot, ignore=shutil.ignore_patterns(".*"))
+        previous = self.target()
+        self._point_to(snapshot)
+        return previous
+
+    def restore(self, snapshot: Path) -> None:
+        """Point the link back at ``snapshot`` (after a publish that Dagster could not load)."""
+        self._point_to(snapshot)
+
+    def prune(self, keep: int = 2) -> None:
+        """Delete old snapshots, keeping the current one and the ``keep`` newest."""
+        current = self.target()
+        for snapshot in self.snapshots()[:-keep]:
+            if snapshot != current:
+                shutil.rmtree(snapshot, ignore_errors=True)
+
+    def _point_to(self, snapshot: Path) -> None:
+        # A new link renamed over the old one: readers see the old or the new, never none.
+        link = self.root / "specs.link"
+        if link.is_symlink():
+            link.unlink()
+        link.symlink_to(snapshot.name, target_is_directory=True)
+        os.replace(link, self.current)
+
+
+def _number(name: str) -> int | None:
+    match = _SNAPSHOT.match(name)
+    return int(match.group(1)) if match else None
