@@ -117,14 +117,15 @@ def test_rerun_is_idempotent_and_backfill_adds_days(
     example_specs: Path, warehouse: Path, instance: DagsterInstance, pii_key: str
 ) -> None:
     defs = _defs(example_specs, warehouse)
+    orders = [AssetKey(["orders", "order-events"]), ORDERS_DAILY]
     for day in ("2026-03-01", "2026-03-02", "2026-03-03"):
-        assert _run(defs, instance, day).success
+        assert _run(defs, instance, day, orders).success
     table = _table(warehouse, "orders", "orders_daily")
     before = table.to_pyarrow_table().sort_by([("order_id", "ascending")])
     version = table.version()
     dates = pc.unique(before.column("order_date")).to_pylist()
     assert [d.isoformat() for d in sorted(dates)] == ["2026-03-01", "2026-03-02", "2026-03-03"]
-    assert _run(defs, instance, "2026-03-02").success
+    assert _run(defs, instance, "2026-03-02", orders).success
     table = _table(warehouse, "orders", "orders_daily")
     after = table.to_pyarrow_table().sort_by([("order_id", "ascending")])
     assert after.equals(before)
