@@ -48,13 +48,22 @@ _EVALUATION, _RUN_FAILURE, _PUBLISH, _VERDICT = range(4)
 
 
 def _events(history: ProductHistory) -> list[tuple[datetime, int, int, object]]:
+    """Return the events of the periods where something failed, in time order."""
+    troubled = {e.partition for e in history.evaluations if not e.passed}
+    troubled |= {v.partition for v in history.verdicts if v.status == "missed"}
+    troubled |= {f.partition for f in history.run_failures}
+    if not troubled:
+        return []  # most products, most of the time: nothing ever opened
     events: list[tuple[datetime, int, int, object]] = []
     for index, publish in enumerate(history.publishes):
-        events.append((publish.timestamp, _PUBLISH, index, publish))
+        if publish.partition in troubled:
+            events.append((publish.timestamp, _PUBLISH, index, publish))
     for index, evaluation in enumerate(history.evaluations):
-        events.append((evaluation.timestamp, _EVALUATION, index, evaluation))
+        if evaluation.partition in troubled:
+            events.append((evaluation.timestamp, _EVALUATION, index, evaluation))
     for index, verdict in enumerate(history.verdicts):
-        events.append((verdict.timestamp, _VERDICT, index, verdict))
+        if verdict.partition in troubled:
+            events.append((verdict.timestamp, _VERDICT, index, verdict))
     for index, failure in enumerate(history.run_failures):
         events.append((failure.timestamp, _RUN_FAILURE, index, failure))
     events.sort(key=lambda item: item[:3])
