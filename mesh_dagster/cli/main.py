@@ -10,6 +10,7 @@ from mesh_dagster.cli.docs import docs_command
 from mesh_dagster.cli.impact import impact_command
 from mesh_dagster.cli.new import new_command
 from mesh_dagster.cli.schema import schema_command
+from mesh_dagster.cli.scorecard import scorecard_command
 from mesh_dagster.cli.sla import sla_app
 from mesh_dagster.cli.validate import validate_command
 
@@ -30,3 +31,4 @@ app.command("docs")(docs_command)
 app.command("dev")(dev_command)
 app.command("check")(check_command)
 app.add_typer(sla_app, name="sla")
+app.command("scorecard")(scorecard_command)

@@ -1,0 +1,142 @@
+"""`mesh scorecard`: availability, error budgets, quality and incidents from Dagster's history."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.text import Text
+
+from mesh_dagster.scorecard.compute import compute_scorecard
+from mesh_dagster.scorecard.model import MeshScorecard
+from mesh_dagster.scorecard.render_csv import render_scorecard_csv
+from mesh_dagster.scorecard.render_json import render_scorecard_json
+from mesh_dagster.scorecard.render_table import render_scorecard_tables
+from mesh_dagster.scorecard.selection import SelectionError, select_products
+from mesh_dagster.scorecard.window import Window, WindowError, parse_window
+from mesh_dagster.spec.errors import SpecError
+from mesh_dagster.spec.loader import load_mesh
+from mesh_dagster.spec.mesh import Mesh
+from mesh_dagster.spec.models import DataProduct
+
+if TYPE_CHECKING:
+    from dagster import DagsterInstance
+
+EXIT_PROBLEMS = 1
+EXIT_USAGE = 2
+DEFAULT_HTML = Path("scorecard.html")
+
+
+class ScorecardFormat(StrEnum):
+    """Output formats of `mesh scorecard`."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+    html = "html"
+
+
+def _fail(console: Console, message: str) -> typer.Exit:
+    console.print(Text(f"error: {message}", style="bold red"))
+    return typer.Exit(EXIT_USAGE)
+
+
+def _open_instance(errors: Console) -> DagsterInstance:
+    """Return the instance of $DAGSTER_HOME, or stop with a sentence saying what is wrong."""
+    # Dagster is imported here, not at the top: other `mesh` commands start without it.
+    from dagster import DagsterInstance
+    from dagster._core.errors import DagsterHomeNotSetError, DagsterInvariantViolationError
+
+    try:
+        return DagsterInstance.get()
+    except DagsterHomeNotSetError:
+        raise _fail(
+            errors,
+            "DAGSTER_HOME is not set: point it at the folder of the Dagster instance whose "
+            "history to read (the one holding its dagster.yaml).",
+        ) from None
+    except DagsterInvariantViolationError as error:
+        raise _fail(errors, str(error).split(". ")[0] + ".") from None
+
+
+def scorecard_of(
+    instance: DagsterInstance, mesh: Mesh, window: Window, products: list[DataProduct]
+) -> MeshScorecard:
+    """Return the scorecard of ``products`` over ``window`` from the instance's history."""
+    from mesh_dagster.scorecard.instance_history import read_history
+
+    return compute_scorecard(mesh, read_history(instance, mesh, window, products))
+
+
+def _write(text: str, out: Path | None) -> None:
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+
+
+def scorecard_command(
+    since: Annotated[
+        str,
+        typer.Option(
+            help="Start of the window: a duration back from --until (90d, 12h, 2w) or a date."
+        ),
+    ] = "90d",
+    until: Annotated[
+        str | None, typer.Option(help="End of the window (excluded), ISO 8601; default: now.")
+    ] = None,
+    domain: Annotated[
+        list[str] | None, typer.Option(help="Only this domain's products (repeatable).")
+    ] = None,
+    product: Annotated[
+        list[str] | None, typer.Option(help="Only this product (repeatable).")
+    ] = None,
+    output_format: Annotated[
+        ScorecardFormat,
+        typer.Option("--format", help="table for a terminal; json, csv; html for a report file."),
+    ] = ScorecardFormat.table,
+    specs: Annotated[Path, typer.Option(help="Specs folder of the mesh.")] = Path("specs"),
+    out: Annotated[
+        Path | None,
+        typer.Option(help="File to write; default: standard output (html: scorecard.html)."),
+    ] = None,
+) -> None:
+    """Score each product's availability against its SLA target, error budget, quality and
+    incidents over a window, from the history of the Dagster instance in $DAGSTER_HOME.
+
+    Exits 0 on success, 1 when the specs do not load, 2 on a usage error.
+    """
+    errors = Console(stderr=True, highlight=False, soft_wrap=True)
+    try:
+        mesh = load_mesh(specs)
+    except SpecError as error:
+        errors.print(Text(str(error), style="red"))
+        raise typer.Exit(EXIT_PROBLEMS) from None
+    try:
+        window = parse_window(since, until, datetime.now(UTC))
+        chosen = select_products(mesh, domain or [], product or [])
+    except (WindowError, SelectionError) as error:
+        raise _fail(errors, str(error)) from None
+    with _open_instance(errors) as instance:
+        card = scorecard_of(instance, mesh, window, chosen)
+    if output_format is ScorecardFormat.json:
+        _write(render_scorecard_json(card), out)
+    elif output_format is ScorecardFormat.csv:
+        _write(render_scorecard_csv(card), out)
+    elif output_format is ScorecardFormat.html:
+        from mesh_dagster.scorecard.render_html import render_scorecard_html
+
+        target = out or DEFAULT_HTML
+        _write(render_scorecard_html(card, mesh), target)
+        typer.echo(f"Wrote the scorecard of {len(card.products)} products to {target}")
+    elif out is not None:
+        console = Console(file=out.open("w", encoding="utf-8"), width=140, no_color=True)
+        console.print(render_scorecard_tables(card))
+        console.file.close()
+    else:
+        Console(highlight=False).print(render_scorecard_tables(card))
