@@ -68,22 +68,23 @@ def _while_stopping(hurry: threading.Event) -> None:
 
 
 def _serve(server: DevServer, reloader: SpecsReloader, process: subprocess.Popen[bytes]) -> int:
-    """Wait for the location, then watch the specs until Dagster exits; return an exit code."""
-    state = wait_until_loaded(server, process)
-    if state is None:
-        say(f"Dagster did not come up (exit code {process.poll()}); see its log above.")
-        return EXIT_PROBLEMS
-    if state.error:
-        say(f"the code location failed to load; fix the problem and save a spec.\n{state.error}")
-    assert reloader.mesh is not None
-    say(
-        f"Dagster UI at {server.url} with {describe_mesh(reloader.mesh)}; "
-        f"watching {reloader.specs}/ (Ctrl-C to stop)."
-    )
-    stop = threading.Event()
-    watcher = threading.Thread(target=watch_specs, args=(reloader, stop), daemon=True)
+    """Watch the specs and serve them until Dagster exits; return an exit code."""
+    stop, ready = threading.Event(), threading.Event()
+    watcher = threading.Thread(target=watch_specs, args=(reloader, stop, ready), daemon=True)
     watcher.start()
     try:
+        state = wait_until_loaded(server, process)
+        if state is None:
+            say(f"Dagster did not come up (exit code {process.poll()}); see its log above.")
+            return EXIT_PROBLEMS
+        if state.error:
+            say(f"the code location failed to load; fix it and save a spec.\n{state.error}")
+        assert reloader.mesh is not None
+        say(
+            f"Dagster UI at {server.url} with {describe_mesh(reloader.mesh)}; "
+            f"watching {reloader.specs}/ (Ctrl-C to stop)."
+        )
+        ready.set()
         while process.poll() is None and watcher.is_alive():
             time.sleep(0.5)
     finally:

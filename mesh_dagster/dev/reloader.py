@@ -120,8 +120,12 @@ class SpecsReloader:
             self.report(f"reloading the last valid definitions failed too: {again}")
 
 
-def watch_specs(reloader: SpecsReloader, stop: threading.Event) -> None:
-    """Call ``reloader.on_change`` for every batch of spec file changes until ``stop`` is set."""
+def watch_specs(reloader: SpecsReloader, stop: threading.Event, ready: threading.Event) -> None:
+    """Call ``reloader.on_change`` for every batch of spec file changes until ``stop`` is set.
+
+    Watching starts at once; changes made while Dagster starts are held until ``ready``
+    is set (the webserver can reload), then handled as one batch.
+    """
     for changes in watch(
         reloader.specs,
         watch_filter=is_spec_file,
@@ -130,4 +134,9 @@ def watch_specs(reloader: SpecsReloader, stop: threading.Event) -> None:
         step=100,
         rust_timeout=1000,
     ):
+        while not ready.wait(0.2):
+            if stop.is_set():
+                return
+        if stop.is_set():
+            return
         reloader.on_change(changes)

@@ -167,6 +167,26 @@ def test_sigint_stops_dagster_and_every_child_even_when_inherited_ignored(dev: M
     assert "Dagster services shut down." in dev.output()
 
 
+def test_a_killed_mesh_dev_takes_dagster_down_with_it(dev: MeshDev, tmp_path: Path) -> None:
+    # SIGKILL leaves no chance to clean up: Dagster gets SIGINT as its parent dies.
+    assert dev.process.poll() is not None, "runs after the module's server has stopped"
+    (port,) = free_ports(1)
+    killed = MeshDev(
+        dev.project,
+        [str(VENV / "bin" / "mesh"), "dev", "--port", str(port)],
+        port,
+        tmp_path / "killed.log",
+        fresh_environment(DAGSTER_HOME=str(tmp_path / "home")),
+    )
+    try:
+        killed.wait_until_ready()
+        assert killed.stop(signal.SIGKILL) == -signal.SIGKILL
+        assert killed.leftovers(timeout=60) == []
+        assert "Dagster services shut down." in killed.output()
+    finally:
+        killed.kill_leftovers()
+
+
 def mesh_dev(project: Path, *args: str, home: Path) -> subprocess.CompletedProcess[str]:
     """Run `mesh dev` to its end (for the cases where it refuses to start)."""
     return subprocess.run(
