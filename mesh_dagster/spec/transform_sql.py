@@ -8,7 +8,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
-from mesh_dagster.spec.check_sql import describe_parse_error
+from mesh_dagster.spec.check_sql import describe_parse_error, release_trees
 from mesh_dagster.spec.errors import did_you_mean
 
 # Table functions that only generate rows; everything else (read_csv, read_parquet, ...)
@@ -41,6 +41,13 @@ def check_transform_sql(sql: str, views: Collection[str]) -> None:
         statements = [tree for tree in sqlglot.parse(sql, read="duckdb") if tree is not None]
     except SqlglotError as error:
         raise TransformSqlError(describe_parse_error(error)) from None
+    try:
+        _check_statements(statements, views)
+    finally:
+        release_trees(statements)
+
+
+def _check_statements(statements: list[exp.Expr], views: Collection[str]) -> None:
     if len(statements) != 1:
         raise TransformSqlError(
             f"a transform must be exactly one SELECT; found {len(statements)} statements"

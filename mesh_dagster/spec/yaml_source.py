@@ -42,6 +42,9 @@ class ParsedDocument:
     problems: list[SpecProblem]
 
 
+_STR = "tag:yaml.org,2002:str"
+
+
 def _position(node: Node) -> tuple[int, int]:
     return (node.start_mark.line + 1, node.start_mark.column + 1)
 
@@ -55,7 +58,8 @@ class _Builder:
         self._scalars = SafeConstructor()
 
     def build(self, node: Node, path: FieldPath) -> Any:
-        self.source.positions.setdefault(path, _position(node))
+        if path not in self.source.positions:  # a mapping value is located at its key
+            self.source.positions[path] = _position(node)
         if isinstance(node, MappingNode):
             return self._mapping(node, path)
         if isinstance(node, SequenceNode):
@@ -64,6 +68,8 @@ class _Builder:
 
     def _scalar(self, node: Node) -> Any:
         assert isinstance(node, ScalarNode)
+        if node.tag == _STR:  # most scalars: skip the constructor's bookkeeping
+            return node.value
         value = self._scalars.construct_object(node)
         # YAML 1.1 reads 07:00 as the base-60 integer 420; a clock time is meant.
         if isinstance(value, int) and not isinstance(value, bool) and ":" in node.value:
