@@ -16,6 +16,7 @@ from mesh_dagster.scorecard.history import (
     RunFailure,
     VerdictEvent,
     compact_evaluations,
+    compact_verdicts,
 )
 from mesh_dagster.scorecard.incidents import IncidentSpan, derive_incidents
 from mesh_dagster.scorecard.model import (
@@ -49,6 +50,7 @@ __all__ = [
     "Window",
     "WindowError",
     "compact_evaluations",
+    "compact_verdicts",
     "compute_scorecard",
     "derive_incidents",
     "parse_window",

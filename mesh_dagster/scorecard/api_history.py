@@ -29,8 +29,15 @@ from mesh_dagster.scorecard.history import (
     RuleEvaluation,
     VerdictEvent,
     compact_evaluations,
+    compact_verdicts,
 )
-from mesh_dagster.scorecard.read_plan import ORDER_SLACK, ReadPlan, timestamp_of, verdict_of
+from mesh_dagster.scorecard.read_plan import (
+    ORDER_SLACK,
+    ReadPlan,
+    published_by,
+    timestamp_of,
+    verdict_of,
+)
 
 _PAGE = 1000
 _DONE = (AssetCheckExecutionRecordStatus.SUCCEEDED, AssetCheckExecutionRecordStatus.FAILED)
@@ -110,27 +117,37 @@ def _evaluations(
 
 
 def _publishes(
-    instance: DagsterInstance, key: AssetKey, plan: ReadPlan
+    instance: DagsterInstance, key: AssetKey, plan: ReadPlan, observed: bool
 ) -> tuple[list[Publish], datetime | None]:
-    """Return the materializations in the span, and the first one ever."""
+    """Return the publishes in the span (materializations, or passing observations of an
+    externally built product), and the first materialization ever.
+    """
     span = AssetRecordsFilter(
         asset_key=key,
         after_timestamp=plan.start.timestamp() - 1,
         before_timestamp=plan.until.timestamp() + 1,
     )
-    found: list[Publish] = []
-    cursor: str | None = None
-    while True:
-        result = instance.fetch_materializations(span, limit=_PAGE, cursor=cursor, ascending=True)
-        for record in result.records:
-            at = timestamp_of(record.timestamp)
-            if plan.start <= at < plan.until:
-                found.append(Publish(record.partition_key, at))
-        if not result.has_more:
-            break
-        cursor = result.cursor
+    found: list[tuple[int, Publish]] = []
+    fetchers = [instance.fetch_materializations]
+    if observed:
+        fetchers.append(instance.fetch_observations)
+    for fetch in fetchers:
+        cursor: str | None = None
+        while True:
+            result = fetch(span, limit=_PAGE, cursor=cursor, ascending=True)
+            for record in result.records:
+                at = timestamp_of(record.timestamp)
+                observation = record.asset_observation
+                if plan.start <= at < plan.until and (
+                    observation is None or published_by(observation)
+                ):
+                    found.append((record.storage_id, Publish(record.partition_key, at)))
+            if not result.has_more:
+                break
+            cursor = result.cursor
     first = instance.fetch_materializations(key, limit=1, ascending=True).records
-    return found, timestamp_of(first[0].timestamp) if first else None
+    publishes = [publish for _, publish in sorted(found, key=lambda item: item[0])]
+    return publishes, timestamp_of(first[0].timestamp) if first else None
 
 
 def read_api_history(instance: DagsterInstance, plan: ReadPlan) -> dict[str, ProductHistory]:
@@ -139,15 +156,17 @@ def read_api_history(instance: DagsterInstance, plan: ReadPlan) -> dict[str, Pro
     for name in sorted(plan.keys):
         key = plan.keys[name]
         verdicts, first_verdict = _verdicts(instance, key, plan)
-        publishes, first_publish = _publishes(instance, key, plan)
+        publishes, first_publish = _publishes(instance, key, plan, name in plan.observed)
         kept, passed = compact_evaluations(
             _evaluations(instance, key, plan.error_rules[name], plan)
         )
         seen = [moment for moment in (first_verdict, first_publish) if moment is not None]
+        troubled, on_time = compact_verdicts(verdicts)
         histories[name] = ProductHistory(
             product=name,
             first_seen=min(seen) if seen else None,
-            verdicts=tuple(verdicts),
+            verdicts=troubled,
+            on_time=on_time,
             evaluations=kept,
             passed_rules=passed,
             publishes=tuple(publishes),

@@ -57,6 +57,7 @@ def judge_periods(
     first publish, and only if the product was already in the instance at its deadline.
     """
     verdicts = _last_verdicts(history.verdicts, until)
+    on_time = history.on_time
     published = _first_publishes(history, until)
     outcomes: list[PeriodOutcome] = []
     for item in due:
@@ -64,6 +65,9 @@ def judge_periods(
         first = published.get(key)
         verdict = verdicts.get(key)
         status: PeriodStatus
+        if verdict is None and key in on_time:
+            outcomes.append(PeriodOutcome(key, deadline, "on_time", first, "verdict"))
+            continue
         if verdict is not None:
             status = _JUDGED[verdict.status]
             if status == "missed" and first is not None:

@@ -57,16 +57,19 @@ class RunFailure:
 class ProductHistory:
     """The events of one product in a read window.
 
-    ``evaluations`` holds the error-rule evaluations one by one; ``passed_rules`` holds, per
-    period, the rules whose evaluations all passed when the reader compacted them (a
-    period is in one or the other, never both): such periods score the same and open no
-    incident, and most periods are like that, so readers need not carry every evaluation.
-    ``first_seen`` is the product's first publish or SLA verdict in the whole history.
+    Readers compact what went right, which is most of it: ``on_time`` holds the periods
+    whose every SLA verdict was on time (``verdicts`` the others' verdicts), and
+    ``passed_rules``, per period, the error rules whose every evaluation passed
+    (``evaluations`` the evaluations of the other periods). Such periods score the same
+    and open no incident, so readers need not carry a record per result. A period is in
+    one form or the other, never both. ``first_seen`` is the product's first publish or
+    SLA verdict in the whole history.
     """
 
     product: str
     first_seen: datetime | None = None
     verdicts: tuple[VerdictEvent, ...] = ()
+    on_time: frozenset[str] = frozenset()
     evaluations: tuple[RuleEvaluation, ...] = ()
     passed_rules: Mapping[str, frozenset[str]] = field(default_factory=dict)
     publishes: tuple[Publish, ...] = ()
@@ -80,6 +83,16 @@ class History:
     since: datetime
     until: datetime
     products: Mapping[str, ProductHistory]
+
+
+def compact_verdicts(
+    verdicts: Iterable[VerdictEvent],
+) -> tuple[tuple[VerdictEvent, ...], frozenset[str]]:
+    """Return the verdicts of periods ever judged otherwise, and the periods only on time."""
+    items = list(verdicts)
+    troubled = {verdict.partition for verdict in items if verdict.status != "on_time"}
+    kept = tuple(verdict for verdict in items if verdict.partition in troubled)
+    return kept, frozenset(v.partition for v in items if v.partition not in troubled)
 
 
 def compact_evaluations(

@@ -6,6 +6,7 @@ import warnings
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import replace
+from datetime import datetime
 from typing import Literal
 
 from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus, RunsFilter
@@ -17,7 +18,9 @@ from mesh_dagster.compile.translator import MeshTranslator
 from mesh_dagster.scorecard.api_history import read_api_history
 from mesh_dagster.scorecard.history import History, RunFailure
 from mesh_dagster.scorecard.read_plan import ReadPlan, timestamp_of
+from mesh_dagster.scorecard.sql_events import read_step_failures
 from mesh_dagster.scorecard.sql_history import read_sql_history
+from mesh_dagster.scorecard.sql_tables import Span
 from mesh_dagster.scorecard.window import Window, due_periods_in, read_start
 from mesh_dagster.spec.mesh import Mesh
 from mesh_dagster.spec.models import DataProduct
@@ -48,7 +51,40 @@ def plan_read(
         error_rules={product.name: error_rules_of(product) for product in chosen},
         start=read_start(due, window),
         until=window.until,
+        observed=frozenset(product.name for product in chosen if product.is_external),
     )
+
+
+def _failed_steps(instance: DagsterInstance, plan: ReadPlan) -> list[tuple[str, str, datetime]]:
+    """Return (run id, step key, time) of the failed steps of failed runs in the span."""
+    storage = instance.event_log_storage
+    if isinstance(storage, SqlEventLogStorage) and not storage.is_run_sharded:
+        with storage.index_connection() as conn:
+            steps = read_step_failures(conn, Span.of(conn, plan))
+        failed: set[str] = set()
+        run_ids = sorted({run_id for run_id, _, _ in steps})
+        for start in range(0, len(run_ids), 500):
+            records = instance.get_run_records(
+                filters=RunsFilter(
+                    run_ids=run_ids[start : start + 500], statuses=[DagsterRunStatus.FAILURE]
+                )
+            )
+            failed |= {record.dagster_run.run_id for record in records}
+        return [step for step in steps if step[0] in failed]
+    runs = instance.get_run_records(
+        filters=RunsFilter(statuses=[DagsterRunStatus.FAILURE], updated_after=plan.start)
+    )
+    return [
+        (
+            run.dagster_run.run_id,
+            record.event_log_entry.step_key or "",
+            timestamp_of(record.timestamp),
+        )
+        for run in runs
+        for record in instance.get_records_for_run(
+            run.dagster_run.run_id, of_type=DagsterEventType.STEP_FAILURE
+        ).records
+    ]
 
 
 def read_run_failures(
@@ -56,27 +92,23 @@ def read_run_failures(
 ) -> dict[str, list[RunFailure]]:
     """Return the failed build steps of the plan's products in its span, oldest first.
 
-    Failed runs are few: their ids come from the run storage, then each run's
-    ``STEP_FAILURE`` events name the ops (``<domain>__<name>``) that failed.
+    A step is a product's when its op is the product's (``<domain>__<name>``); the period
+    is the run's partition tag.
     """
     by_op = {op_name(mesh.product(name)): name for name in plan.keys}
+    steps = [step for step in _failed_steps(instance, plan) if plan.start <= step[2] < plan.until]
+    mine = [step for step in steps if step[1] in by_op]
+    partitions: dict[str, str | None] = {}
+    run_ids = sorted({run_id for run_id, _, _ in mine})
+    for start in range(0, len(run_ids), 500):
+        for record in instance.get_run_records(
+            filters=RunsFilter(run_ids=run_ids[start : start + 500])
+        ):
+            partitions[record.dagster_run.run_id] = record.dagster_run.tags.get(PARTITION_TAG)
     found: dict[str, list[RunFailure]] = defaultdict(list)
-    runs = instance.get_run_records(
-        filters=RunsFilter(statuses=[DagsterRunStatus.FAILURE], updated_after=plan.start),
-        order_by="create_timestamp",
-        ascending=True,
-    )
-    for run in runs:
-        partition = run.dagster_run.tags.get(PARTITION_TAG)
-        records = instance.get_records_for_run(
-            run.dagster_run.run_id, of_type=DagsterEventType.STEP_FAILURE
-        ).records
-        for record in records:
-            name = by_op.get(record.event_log_entry.step_key or "")
-            at = timestamp_of(record.timestamp)
-            if name is not None and plan.start <= at < plan.until:
-                found[name].append(RunFailure(partition, at, run.dagster_run.run_id))
-    return {name: sorted(items, key=lambda item: item.timestamp) for name, items in found.items()}
+    for run_id, step, at in sorted(mine, key=lambda item: (item[2], item[0])):
+        found[by_op[step]].append(RunFailure(partitions.get(run_id), at, run_id))
+    return dict(found)
 
 
 def read_history(

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from dagster import AssetKey
+from dagster import AssetKey, AssetObservation
 
+from mesh_dagster.compile.sla_sensor import PUBLISHED_METADATA
 from mesh_dagster.scorecard.history import VerdictEvent, VerdictStatus
 
 _STATUSES: dict[str, VerdictStatus] = {
@@ -19,16 +20,29 @@ _STATUSES: dict[str, VerdictStatus] = {
 
 @dataclass(frozen=True)
 class ReadPlan:
-    """The assets to read and the span ``[start, until)`` of events that matter."""
+    """The assets to read and the span ``[start, until)`` of events that matter.
+
+    ``observed`` names the externally built products: they publish when an observation
+    saw a period whose error rules passed, not with a materialization.
+    """
 
     keys: dict[str, AssetKey]
     error_rules: dict[str, frozenset[str]]
     start: datetime
     until: datetime
+    observed: frozenset[str] = frozenset()
 
     def product_of(self) -> dict[str, str]:
         """Return the product name of each asset key, as the storage writes keys."""
         return {key.to_string(): name for name, key in self.keys.items()}
+
+
+def published_by(observation: AssetObservation | None) -> bool:
+    """Return whether an observation of an externally built product published its period."""
+    if observation is None:
+        return False
+    flag = observation.metadata.get(PUBLISHED_METADATA)
+    return flag is not None and flag.value is True
 
 
 def utc(value: datetime | str) -> datetime:
