@@ -182,7 +182,6 @@ def test_a_killed_mesh_dev_takes_dagster_down_with_it(dev: MeshDev, tmp_path: Pa
         killed.wait_until_ready()
         assert killed.stop(signal.SIGKILL) == -signal.SIGKILL
         assert killed.leftovers(timeout=60) == []
-        assert "Dagster services shut down." in killed.output()
     finally:
         killed.kill_leftovers()
 
