@@ -20,6 +20,7 @@ from mesh_dagster.compile.external import (
 )
 from mesh_dagster.compile.resources import MeshResource, PiiKeyError, mesh_resource_from_env
 from mesh_dagster.compile.schedules import build_schedule, group_schedules
+from mesh_dagster.compile.scorecard_asset import build_scorecard_asset
 from mesh_dagster.compile.sla_checks import build_sla_checks
 from mesh_dagster.compile.sla_sensor import build_sla_sensor
 from mesh_dagster.compile.sla_verdict_job import build_verdict_job
@@ -52,6 +53,7 @@ def build_mesh_definitions(
     external = [item for item in products if item.product.is_external]
     assets += [item.asset for item in external]
     assets += source_specs(mesh)
+    assets.append(build_scorecard_asset(mesh, translator))
     _require_production_secrets(mesh, mesh_resource)
     sla_keys = [item.sla_check.key for item in products if item.sla_check is not None]
     jobs: list[Any] = []
