@@ -13,7 +13,7 @@ from datetime import date
 from html import escape
 
 from mesh_dagster.scorecard.model import MeshScorecard, ProductScorecard, RollupScorecard
-from mesh_dagster.scorecard.svg_charts import heatmap, line_chart
+from mesh_dagster.scorecard.svg_charts import heatmap, line_chart, nice_scale
 from mesh_dagster.scorecard.timeline import (
     DayOutcomes,
     Series,
@@ -126,18 +126,17 @@ def _cards(card: RollupScorecard) -> str:
     return f'<div class="cards">{items}</div>\n'
 
 
-def _availability_bounds(series: Sequence[Series], target: float | None) -> tuple[float, float]:
+def _availability_scale(
+    series: Sequence[Series], target: float | None
+) -> tuple[float, float, float]:
     values = [v for item in series for v in item.values if v is not None]
     low = min([*values, *([target] if target is not None else []), 1.0])
-    low = max(0.0, 1 - (1 - low) * 1.25)
-    return (min(low, 0.99), 1.0)
+    return nice_scale(min(max(0.0, 1 - (1 - low) * 1.1), 0.99), 1.0)
 
 
-def _budget_bounds(series: Sequence[Series]) -> tuple[float, float]:
+def _budget_scale(series: Sequence[Series]) -> tuple[float, float, float]:
     values = [v for item in series for v in item.values if v is not None] or [0.0]
-    low, high = min([*values, 0.0]), max([*values, 0.0])
-    pad = max((high - low) * 0.1, 0.5)
-    return (low - pad, high + pad)
+    return nice_scale(min([*values, 0.0]), max([*values, 1.0]))
 
 
 def _charts(
@@ -163,7 +162,7 @@ def _charts(
             f"Availability of {name} so far, by day",
             lines,
             days,
-            _availability_bounds(lines, target),
+            _availability_scale(lines, target),
             lambda value: percent(value, 1),
             reference=(target, f"target {percent(target)}") if target is not None else None,
             highlight=name,
@@ -173,8 +172,8 @@ def _charts(
             f"Error budget of {name} left, by day",
             burn,
             days,
-            _budget_bounds(burn),
-            lambda value: f"{value:.2f}",
+            _budget_scale(burn),
+            lambda value: f"{value:.2f}".rstrip("0").rstrip("."),
             reference=(0.0, "budget used up"),
             highlight=name,
         )

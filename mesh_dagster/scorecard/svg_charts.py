@@ -6,6 +6,7 @@ a strict Content-Security-Policy). Each mark carries a ``<title>``: hovering sho
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from datetime import date
 from html import escape
@@ -34,6 +35,17 @@ def _number(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
+def nice_scale(low: float, high: float, most: int = 5) -> tuple[float, float, float]:
+    """Return ``(low, high, step)`` widened to round steps, with at most ``most`` steps."""
+    span = max(high - low, 1e-9)
+    for step in (0.001, 0.0025, 0.005, 0.01, 0.02, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20):
+        bottom, top = math.floor(low / step) * step, math.ceil(high / step) * step
+        if (top - bottom) / step <= most + 1e-9:
+            return bottom, top, step
+    step = 10 ** math.ceil(math.log10(span / most))
+    return math.floor(low / step) * step, math.ceil(high / step) * step, step
+
+
 def _day_labels(days: Sequence[date]) -> list[tuple[int, str]]:
     """Return (index, label) of the days worth a label: the first, and each month's first."""
     labels = [(0, f"{days[0]:%b} {days[0].day}")] if days else []
@@ -47,12 +59,12 @@ def line_chart(
     title: str,
     series: Sequence[Series],
     days: Sequence[date],
-    bounds: tuple[float, float],
+    scale: tuple[float, float, float],
     label: Callable[[float], str],
     reference: tuple[float, str] | None = None,
     highlight: str | None = None,
 ) -> str:
-    """Return an SVG chart of ``series`` over ``days`` between ``bounds`` (low, high).
+    """Return an SVG chart of ``series`` over ``days`` on ``scale`` (low, high, tick step).
 
     ``reference`` draws a dashed line (a target, zero budget); ``highlight`` names the
     series drawn bold in ink (the domain's or the mesh's own).
@@ -60,7 +72,7 @@ def line_chart(
     left, right, top, bottom = 64, 190, 14, 30
     height = 230
     plot_w, plot_h = WIDTH - left - right, height - top - bottom
-    low, high = bounds
+    low, high, step_y = scale
     span = high - low or 1.0
     step = plot_w / max(1, len(days) - 1)
 
@@ -74,8 +86,8 @@ def line_chart(
         f'<svg class="chart" viewBox="0 0 {WIDTH} {height}" role="img" '
         f'aria-label="{escape(title)}"><title>{escape(title)}</title>'
     ]
-    for tick in range(5):
-        value = low + span * tick / 4
+    for tick in range(round(span / step_y) + 1):
+        value = low + tick * step_y
         parts.append(
             f'<line class="grid" x1="{left}" x2="{left + plot_w}" y1="{_number(y(value))}" '
             f'y2="{_number(y(value))}"/><text class="axis" x="{left - 6}" '
