@@ -61,6 +61,7 @@ SKIP_REASONS = {
     "production": "needs production infrastructure: an AWS account, a PostgreSQL server, "
     "a Kubernetes or ECS cluster, real secrets",
     "network": "needs the network beyond loopback: a git remote, a package index",
+    "benchmark": "a timing run that takes minutes on purpose; benchmarks are not tests",
 }
 BLOCK_TIMEOUT = 600.0
 READY_TIMEOUT = 240.0
