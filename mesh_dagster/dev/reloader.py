@@ -90,14 +90,16 @@ class SpecsReloader:
         known = self._take_stock()
         what = describe_changes((Path(path).resolve() for _, path in changes), known)
         what = what or display_path(self.specs)
+        # Validate the copy that would be served, so an edit made while copying can never
+        # slip through unvalidated; problems are reported with the author's file names.
+        staged = self.served.stage(self.specs)
         try:
-            mesh = load_mesh(self.specs)
-        except SpecError as error:
-            self.report(
-                f"{what}: the specs are invalid; the UI keeps the last valid definitions.\n{error}"
-            )
+            mesh = load_mesh(staged)
+        except SpecError:
+            self.served.discard(staged)
+            self._report_problems(what)
             return False
-        previous = self.served.publish(self.specs)
+        previous = self.served.serve(staged)
         try:
             reload_location(self.base_url, self.location)
         except (ReloadError, requests.RequestException) as error:
@@ -108,12 +110,21 @@ class SpecsReloader:
         self.served.prune()
         return True
 
+    def _report_problems(self, what: str) -> None:
+        try:
+            load_mesh(self.specs)
+        except SpecError as error:
+            self.report(
+                f"{what}: the specs are invalid; the UI keeps the last valid definitions.\n{error}"
+            )
+        # Valid by now: the folder changed after the copy, and that change comes next.
+
     def _roll_back(self, previous: Path | None, error: Exception) -> None:
         """Serve the previous snapshot again after a reload that did not load."""
         self.report(f"the reload failed; serving the last valid definitions again.\n{error}")
         if previous is None:
             return
-        self.served.restore(previous)
+        self.served.serve(previous)
         try:
             reload_location(self.base_url, self.location)
         except (ReloadError, requests.RequestException) as again:

@@ -45,19 +45,28 @@ class ServedSpecs:
             return None
         return self.root / os.readlink(self.current)
 
-    def publish(self, source: Path) -> Path | None:
-        """Copy ``source`` into a new snapshot, point the link at it; return the previous one."""
+    def stage(self, source: Path) -> Path:
+        """Copy ``source`` into a new snapshot (not served yet) and return it."""
         self.root.mkdir(parents=True, exist_ok=True)
         numbers = [_number(path.name) or 0 for path in self.snapshots()]
         snapshot = self.root / f"specs.{max(numbers, default=0) + 1}"
         shutil.copytree(source, snapshot, ignore=shutil.ignore_patterns(".*"))
+        return snapshot
+
+    def serve(self, snapshot: Path) -> Path | None:
+        """Point the link at ``snapshot``; return the snapshot served before, if any."""
         previous = self.target()
         self._point_to(snapshot)
         return previous
 
-    def restore(self, snapshot: Path) -> None:
-        """Point the link back at ``snapshot`` (after a publish that Dagster could not load)."""
-        self._point_to(snapshot)
+    def publish(self, source: Path) -> Path | None:
+        """Stage a copy of ``source`` and serve it; return the snapshot served before."""
+        return self.serve(self.stage(source))
+
+    def discard(self, snapshot: Path) -> None:
+        """Delete a staged snapshot that will not be served."""
+        if snapshot != self.target():
+            shutil.rmtree(snapshot, ignore_errors=True)
 
     def prune(self, keep: int = 2) -> None:
         """Delete old snapshots, keeping the current one and the ``keep`` newest."""

@@ -38,7 +38,7 @@ def test_publish_copies_the_folder_and_swaps_the_link(tmp_path: Path) -> None:
     assert (served.current / "orders" / "a.yaml").read_text() == "two"
     assert (first / "orders" / "a.yaml").read_text() == "one"
 
-    served.restore(first)
+    served.serve(first)
     assert (served.current / "orders" / "a.yaml").read_text() == "one"
     assert os.readlink(served.current) == "specs.1"  # relative: the home can move
 
@@ -49,7 +49,7 @@ def test_prune_keeps_the_current_snapshot_and_the_newest(tmp_path: Path) -> None
     served = ServedSpecs(tmp_path / "served")
     for _ in range(4):
         served.publish(source)
-    served.restore(tmp_path / "served" / "specs.1")
+    served.serve(tmp_path / "served" / "specs.1")
     served.prune(keep=2)
     assert [path.name for path in served.snapshots()] == ["specs.1", "specs.3", "specs.4"]
     assert served.target() == tmp_path / "served" / "specs.1"
@@ -157,6 +157,7 @@ def test_an_invalid_change_is_reported_and_nothing_is_served(
     assert reloader.on_change([(Change.modified, str(path.resolve()))]) is False
     assert webserver.calls == []
     assert served.target() == served.root / "specs.1"
+    assert [path.name for path in served.snapshots()] == ["specs.1"]  # the staged copy is gone
     assert reports == [
         "specs/orders/orders_daily.yaml changed: the specs are invalid; the UI keeps the last "
         "valid definitions.\n"
