@@ -22,7 +22,6 @@ from dagster._time import get_current_datetime
 
 from mesh_dagster.compile.translator import MeshTranslator
 from mesh_dagster.scorecard.compute import compute_scorecard
-from mesh_dagster.scorecard.instance_history import read_history
 from mesh_dagster.scorecard.model import MeshScorecard, RollupScorecard
 from mesh_dagster.scorecard.render_markdown import render_scorecard_markdown
 from mesh_dagster.scorecard.window import Window
@@ -96,6 +95,9 @@ def build_scorecard_asset(
         kinds={"python"},
     )
     def _scorecard(context: AssetExecutionContext) -> MaterializeResult:  # type: ignore[type-arg]
+        # Imported here: the reader uses compile's names, and compile loads this module.
+        from mesh_dagster.scorecard.instance_history import read_history
+
         until = get_current_datetime()
         history = read_history(
             context.instance, mesh, Window(until - window, until), translator=translator
