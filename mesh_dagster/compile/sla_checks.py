@@ -35,15 +35,18 @@ def _result(evaluation_verdict: Verdict, item: ProductSpecs) -> AssetCheckResult
 
 
 def build_sla_checks(mesh: Mesh, products: Sequence[ProductSpecs]) -> list[AssetChecksDefinition]:
-    """Return one check definition per partitioning holding the products' ``sla`` checks.
+    """Return one check definition per partitioning and domain holding the ``sla`` checks.
 
     Schedules never run them (the sensor reports verdicts at each deadline); run by hand,
-    they judge the selected partition now from its first publish.
+    they judge the selected partition now from its first publish. One definition per
+    domain, not one for the whole mesh: Dagster 1.13 builds a job in time quadratic in the
+    size of a multi-asset check (6 s of 18 for a 3,000-product mesh).
     """
-    groups: dict[object, list[ProductSpecs]] = {}
+    groups: dict[tuple[object, str], list[ProductSpecs]] = {}
     for item in products:
         if item.sla_check is not None:
-            groups.setdefault(item.asset.partitions_def, []).append(item)
+            key = (item.asset.partitions_def, item.product.domain)
+            groups.setdefault(key, []).append(item)
     return [_sla_check_definition(mesh, members) for members in groups.values()]
 
 
