@@ -43,9 +43,10 @@ def as_text(column: Any) -> Any:
 
 
 def first_id_at(conn: sa.Connection, id_column: Any, time_column: Any, moment: datetime) -> int:
-    """Return the first row id stored at or after ``moment`` (rows are stored in time order).
+    """Return an id from which on the rows were stored at or after ``moment``.
 
-    A binary search over the primary key, so later queries read the span, not the table.
+    Rows are stored in time order, so a binary search over the primary key finds it, and
+    later queries read the span, not the table. Rows without a time count as older.
     """
     # Two queries: SQLite answers a lone min() or max() from the key, but not both at once.
     low = conn.scalar(sa.select(sa.func.min(id_column)))

@@ -149,8 +149,10 @@ def heatmap(
         f'aria-label="{escape(title)}"><title>{escape(title)}</title>'
     ]
     for index, text in _day_labels(days):
+        anchor = "end" if index > len(days) - 5 else "start"  # keep the last one inside
+        x = left + (index + 1) * cell_w if anchor == "end" else left + index * cell_w
         parts.append(
-            f'<text class="axis" x="{_number(left + index * cell_w)}" y="{top - 8}">'
+            f'<text class="axis" x="{_number(x)}" y="{top - 8}" text-anchor="{anchor}">'
             f"{escape(text)}</text>"
         )
     for row, (name, outcomes) in enumerate(rows):
