@@ -117,7 +117,7 @@ def parse_share(value: Any) -> float:
         as_percent = not isinstance(value, str) and share <= 100
         hint = f"Did you mean '{value:g}%'?" if as_percent else None
         raise HintedValueError(f"{expected} (above 0, at most 100%), got {_shown(value)}", hint)
-    return share
+    return round(share, 12)  # 99.9 / 100 is 0.9990000000000001 in binary floating point
 
 
 def check_cron(expression: str) -> str:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
 import pyarrow as pa
 import pytest
-from conftest import ProductFactory
 
 from mesh_dagster.checks import (
     CheckOutcome,
@@ -26,6 +26,9 @@ from mesh_dagster.checks import scan as scan_module
 from mesh_dagster.checks.engine import open_engine
 from mesh_dagster.spec import DataProduct
 from mesh_dagster.spec.periods import period_for_key
+
+# Not imported from conftest: tests/unit and tests/cli both have one named `conftest`.
+ProductFactory = Callable[..., DataProduct]
 
 DAY = date(2026, 3, 1)
 PERIOD = period_for_key("2026-03-01", "day", "UTC")

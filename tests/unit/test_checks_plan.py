@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import ProductFactory
 
 from mesh_dagster.checks import CheckPlanError, DeclaredColumn, PlannedCheck, plan_checks
 from mesh_dagster.checks.names import derived_name, sql_hash
 from mesh_dagster.spec import DataProduct
+
+# Not imported from conftest: tests/unit and tests/cli both have one named `conftest`.
+ProductFactory = Callable[..., DataProduct]
 
 ALL_COLUMNS = ("order_id", "customer_id", "order_date", "order_count", "revenue_usd")
 
