@@ -55,10 +55,16 @@ def plan_read(
     )
 
 
-def _failed_steps(instance: DagsterInstance, plan: ReadPlan) -> list[tuple[str, str, datetime]]:
-    """Return (run id, step key, time) of the failed steps of failed runs in the span."""
+def _failed_steps(
+    instance: DagsterInstance, plan: ReadPlan, sql: bool
+) -> list[tuple[str, str, datetime]]:
+    """Return (run id, step key, time) of the failed steps of failed runs in the span.
+
+    With ``sql``, from the event log's table (when it keeps run events: not SQLite's run
+    shards); else from each failed run's events.
+    """
     storage = instance.event_log_storage
-    if isinstance(storage, SqlEventLogStorage) and not storage.is_run_sharded:
+    if sql and isinstance(storage, SqlEventLogStorage) and not storage.is_run_sharded:
         with storage.index_connection() as conn:
             steps = read_step_failures(conn, Span.of(conn, plan))
         failed: set[str] = set()
@@ -88,7 +94,7 @@ def _failed_steps(instance: DagsterInstance, plan: ReadPlan) -> list[tuple[str, 
 
 
 def read_run_failures(
-    instance: DagsterInstance, mesh: Mesh, plan: ReadPlan
+    instance: DagsterInstance, mesh: Mesh, plan: ReadPlan, sql: bool = True
 ) -> dict[str, list[RunFailure]]:
     """Return the failed build steps of the plan's products in its span, oldest first.
 
@@ -96,7 +102,9 @@ def read_run_failures(
     is the run's partition tag.
     """
     by_op = {op_name(mesh.product(name)): name for name in plan.keys}
-    steps = [step for step in _failed_steps(instance, plan) if plan.start <= step[2] < plan.until]
+    steps = [
+        step for step in _failed_steps(instance, plan, sql) if plan.start <= step[2] < plan.until
+    ]
     mine = [step for step in steps if step[1] in by_op]
     partitions: dict[str, str | None] = {}
     run_ids = sorted({run_id for run_id, _, _ in mine})
@@ -127,7 +135,8 @@ def read_history(
     chosen = list(products) if products is not None else list(mesh.products.values())
     plan = plan_read(mesh, chosen, window, translator)
     storage = instance.event_log_storage
-    if method == "sql" or (method == "auto" and isinstance(storage, SqlEventLogStorage)):
+    sql = method == "sql" or (method == "auto" and isinstance(storage, SqlEventLogStorage))
+    if sql:
         if not isinstance(storage, SqlEventLogStorage):
             raise TypeError(f"the event log {type(storage).__name__} is not SQL tables")
         histories = read_sql_history(storage, plan)
@@ -135,7 +144,7 @@ def read_history(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # partitioned check records are "preview"
             histories = read_api_history(instance, plan)
-    failures = read_run_failures(instance, mesh, plan)
+    failures = read_run_failures(instance, mesh, plan, sql)
     return History(
         since=window.since,
         until=window.until,
