@@ -44,7 +44,7 @@ from mesh_dagster.checks import EngineSettings, evaluate_checks, plan_checks
 from mesh_dagster.spec import DataProduct
 from mesh_dagster.spec.periods import Period, period_for_key
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "shared" / "examples" / "orders_daily.yaml"
+EXAMPLE = Path(__file__).resolve().parents[1] / "specs" / "orders" / "orders_daily.yaml"
 DAY = dt.date(2026, 3, 1)
 CONTESTANTS = ("plugin", "duckdb", "pandas")
 

@@ -8,7 +8,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from dagster import Definitions
+from dagster import (
+    AssetSelection,
+    AutomationConditionSensorDefinition,
+    DefaultSensorStatus,
+    Definitions,
+)
 
 from mesh_dagster.alerts import resolve_channels
 from mesh_dagster.compile.alert_sensor import build_alert_sensor
@@ -74,6 +79,15 @@ def build_mesh_definitions(
         jobs.append(observe_job)
         sensors.append(build_external_sensor(mesh, products, observe_job))
         checks += [build_external_checks(mesh, item) for item in external]
+    sensors.append(
+        # Dagster creates its default automation sensor stopped; products without a
+        # schedule (built when inputs publish) and the daily scorecard rely on it.
+        AutomationConditionSensorDefinition(
+            "mesh_automation",
+            target=AssetSelection.all(),
+            default_status=DefaultSensorStatus.RUNNING,
+        )
+    )
     sensors += [
         build_sla_sensor(mesh, products, verdict_job),
         build_alert_sensor(mesh, products, channels.senders),

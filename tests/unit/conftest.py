@@ -11,8 +11,8 @@ import yaml
 
 from mesh_dagster.spec import DataProduct, load_mesh
 
-EXAMPLE_SPEC = Path(__file__).resolve().parents[3] / "shared" / "examples" / "orders_daily.yaml"
-"""The reference spec of DESIGN section 2 (``../shared/examples`` next to the repository)."""
+EXAMPLE_SPEC = Path(__file__).resolve().parent / "examples" / "orders_daily.yaml"
+"""The reference spec of DESIGN section 2 (a copy kept in the repository)."""
 
 ORDER_EVENTS_STUB = """\
 apiVersion: dataproduct/v1
