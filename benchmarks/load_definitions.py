@@ -98,9 +98,9 @@ CHECK_NAMES = [
 WARN_CHECKS = {"has_rows"}
 WARM_UP = 10
 RECURSION_LIMIT = 20_000
-"""Dagster 1.13 resolves an asset job by recursing along its dependency chains, so a
-lineage about 950 products deep exceeds Python's default limit of 1000 frames (layout
-``deep``); both sides raise the limit alike."""
+"""Dagster 1.13 resolves an asset job by recursing along its dependency chains: in
+process, a lineage 1,500 products deep (layout ``deep``) exceeds Python's default limit of
+1,000 frames. Both sides raise the limit alike."""
 
 
 # --- the synthetic mesh -------------------------------------------------------------------
