@@ -3,7 +3,6 @@
 # No `from __future__ import annotations`: Dagster inspects the context annotation at runtime.
 
 from collections.abc import Iterator, Sequence
-from datetime import datetime
 
 from dagster import (
     AssetCheckExecutionContext,
@@ -18,7 +17,8 @@ from mesh_dagster.compile.names import short_hash
 from mesh_dagster.compile.sla_sensor import first_publish, verdict_evaluation
 from mesh_dagster.compile.specs import ProductSpecs
 from mesh_dagster.compile.timing import period_of_key
-from mesh_dagster.sla.verdicts import DuePeriod, Verdict, VerdictStatus, deadline_of
+from mesh_dagster.sla.status import sla_status
+from mesh_dagster.sla.verdicts import DuePeriod, Verdict, deadline_of
 from mesh_dagster.spec.mesh import Mesh
 
 
@@ -64,17 +64,6 @@ def _sla_check_definition(mesh: Mesh, members: list[ProductSpecs]) -> AssetCheck
             period = period_of_key(mesh, item.product, key)
             due = DuePeriod(period, deadline_of(mesh, item.product, period))
             published_at = first_publish(context.instance, item.asset.key, key)
-            yield _result(_verdict_now(item, due, published_at, now), item)
+            yield _result(sla_status(item.product, due, published_at, now), item)
 
     return _sla
-
-
-def _verdict_now(
-    item: ProductSpecs, due: DuePeriod, published_at: datetime | None, now: datetime
-) -> Verdict:
-    """Return the verdict on a period judged now: the first publish decides it."""
-    name, key, deadline = item.product.name, due.period.key, due.deadline
-    if published_at is not None:
-        status: VerdictStatus = "on_time" if published_at <= deadline else "late"
-        return Verdict(name, key, deadline, status, published_at)
-    return Verdict(name, key, deadline, "missed" if now >= deadline else "pending")

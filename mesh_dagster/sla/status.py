@@ -6,29 +6,17 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from mesh_dagster.sla.verdicts import DuePeriod, VerdictStatus, deadline_of, judge
+from mesh_dagster.sla.verdicts import DuePeriod, Verdict, deadline_of, judge
 from mesh_dagster.spec.mesh import Mesh
 from mesh_dagster.spec.models import DataProduct
 from mesh_dagster.spec.periods import first_start, last_complete_period, period_of
 
 
 @dataclass(frozen=True)
-class SlaStatus:
+class SlaStatus(Verdict):
     """Where one product's latest due period stands against its deadline."""
 
-    product: str
-    domain: str
-    partition: str
-    deadline: datetime
-    status: VerdictStatus
-    published_at: datetime | None = None
-
-    @property
-    def late_by(self) -> timedelta | None:
-        """Return how late a late publish was (None unless the status is ``late``)."""
-        if self.status != "late" or self.published_at is None:
-            return None
-        return self.published_at - self.deadline
+    domain: str = ""
 
 
 def status_moment(mesh: Mesh, product: DataProduct, day: date | None, now: datetime) -> datetime:
@@ -74,4 +62,6 @@ def sla_status(
         status, published = verdict.status, verdict.published_at
     else:
         status, published = ("on_time", known) if known is not None else ("pending", None)
-    return SlaStatus(product.name, product.domain, due.period.key, due.deadline, status, published)
+    return SlaStatus(
+        product.name, due.period.key, due.deadline, status, published, domain=product.domain
+    )
