@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from html import escape
 from typing import Literal
 
-from mesh_dagster.spec.graph import upstream_products
+from mesh_dagster.spec.graph import readers_of, upstream_products
 from mesh_dagster.spec.models import DataProduct
 
 NODE_WIDTH = 184
@@ -57,14 +57,6 @@ class LineageLayout:
     height: int
 
 
-def _readers(products: Mapping[str, DataProduct]) -> dict[str, list[str]]:
-    readers: dict[str, list[str]] = {}
-    for name in sorted(products):
-        for upstream in upstream_products(products[name]):
-            readers.setdefault(upstream, []).append(name)
-    return readers
-
-
 def _reach(start: str, step: Callable[[str], list[str]]) -> set[str]:
     seen: set[str] = set()
     frontier = [start]
@@ -87,7 +79,7 @@ def lineage_of(
     if focus is None:
         names = set(products)
     else:
-        readers = _readers(products)
+        readers = readers_of(products)
         ups = _reach(focus, lambda name: [u for u in upstream_products(products[name])])
         downs = _reach(focus, lambda name: readers.get(name, []))
         names = {focus} | ups | downs

@@ -37,12 +37,18 @@ def topological_order(products: Mapping[str, DataProduct]) -> list[str]:
     return list(_sorter(products).static_order())
 
 
+def readers_of(products: Mapping[str, DataProduct]) -> dict[str, list[str]]:
+    """Return, for each product read by others, the names of its readers in name order."""
+    readers: dict[str, list[str]] = {}
+    for name in sorted(products):
+        for upstream in upstream_products(products[name]):
+            readers.setdefault(upstream, []).append(name)
+    return readers
+
+
 def downstream_of(products: Mapping[str, DataProduct], name: str) -> list[str]:
     """Return every product that reads ``name``, directly or transitively, sorted."""
-    readers: dict[str, list[str]] = {}
-    for product in products.values():
-        for upstream in upstream_products(product):
-            readers.setdefault(upstream, []).append(product.name)
+    readers = readers_of(products)
     seen: set[str] = set()
     frontier = [name]
     while frontier:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from mesh_dagster.spec.diff import MeshDiff, ProductDiff, diff_meshes
-from mesh_dagster.spec.graph import upstream_products
+from mesh_dagster.spec.graph import readers_of
 from mesh_dagster.spec.mesh import Mesh
-from mesh_dagster.spec.models import DataProduct
 
 
 @dataclass(frozen=True)
@@ -62,21 +60,13 @@ class ImpactReport:
         return self.diff.is_breaking
 
 
-def _readers(products: Mapping[str, DataProduct]) -> dict[str, list[str]]:
-    readers: dict[str, list[str]] = {}
-    for name in sorted(products):
-        for upstream in upstream_products(products[name]):
-            readers.setdefault(upstream, []).append(name)
-    return readers
-
-
 def _downstream(old: Mesh, new: Mesh, name: str) -> tuple[AffectedProduct, ...]:
     """Return every product downstream of ``name`` at the base, nearest first.
 
     The base graph is the one consumers built on; owners and stewards are taken from the new
     mesh when the product still exists there, as those are the people to tell now.
     """
-    readers = _readers(old.products)
+    readers = readers_of(old.products)
     found: dict[str, AffectedProduct] = {}
     frontier = [name]
     depth = 0
