@@ -42,7 +42,7 @@ from mesh_dagster.compile.resources import MeshResource
 from mesh_dagster.compile.sla_sensor import PUBLISHED_METADATA, first_publish
 from mesh_dagster.compile.specs import ProductSpecs
 from mesh_dagster.compile.timing import period_of_key
-from mesh_dagster.io.delta import open_table, read_rows
+from mesh_dagster.io.delta import open_table
 from mesh_dagster.io.locations import storage_options
 from mesh_dagster.spec.mesh import Mesh
 from mesh_dagster.spec.models import DataProduct
@@ -72,21 +72,39 @@ def period_keys(product: DataProduct, rows: pa.Table, timezone: str) -> list[str
     return sorted(keys)
 
 
-def evaluate_period(
-    mesh: Mesh, item: ProductSpecs, resource: MeshResource, key: str, version: int | None
-) -> tuple[list[CheckOutcome], int]:
-    """Return the check outcomes of one period of the published table, and its row count."""
+def published_rows(
+    mesh: Mesh,
+    item: ProductSpecs,
+    resource: MeshResource,
+    version: int | None,
+    key: str | None = None,
+) -> pa.Table:
+    """Return the product's published rows at ``version`` (latest if None), of period ``key``."""
     storage = resource.storage()
-    period = period_of_key(mesh, item.product, key)
     uri = table_uri(item.product, storage)
     table = open_table(uri, storage_options(uri, storage))
     if table is None:
-        return [], 0
+        return pa.table({})
     if version is not None:
         table.load_as_version(version)
+    period_filter = None
+    if key is not None:
+        period_filter = period_filter_for(item.product, period_of_key(mesh, item.product, key))
+    return table.to_pyarrow_dataset().to_table(
+        filter=period_filter.expression() if period_filter else None
+    )
+
+
+def evaluate_period(
+    mesh: Mesh, item: ProductSpecs, resource: MeshResource, key: str, rows: pa.Table
+) -> tuple[list[CheckOutcome], int]:
+    """Return the check outcomes of one period of ``rows``, and its row count."""
+    if rows.num_rows == 0:
+        return [], 0
+    period = period_of_key(mesh, item.product, key)
     period_filter = period_filter_for(item.product, period)
-    dataset = table.to_pyarrow_dataset()
-    rows = dataset.to_table(filter=period_filter.expression() if period_filter else None)
+    if period_filter is not None:
+        rows = rows.filter(period_filter.expression())
     return evaluate_checks(item.plan, rows, period, resource.engine()), rows.num_rows
 
 
@@ -101,7 +119,9 @@ def build_external_checks(mesh: Mesh, item: ProductSpecs) -> AssetChecksDefiniti
     )
     def _checks(context: AssetCheckExecutionContext) -> Iterator[AssetCheckResult]:
         resource: MeshResource = context.resources.mesh
-        outcomes, _ = evaluate_period(mesh, item, resource, context.partition_key, None)
+        key = context.partition_key
+        rows = published_rows(mesh, item, resource, None, key)
+        outcomes, _ = evaluate_period(mesh, item, resource, key, rows)
         selected = {key.name for key in context.selected_asset_check_keys}
         for result in check_results(item, outcomes):
             if result.check_name in selected:
@@ -118,9 +138,7 @@ def build_observe_job(mesh: Mesh, products: Sequence[ProductSpecs]) -> JobDefini
     def _observe(context: OpExecutionContext, config: ObserveConfig) -> None:
         item = by_name[config.product]
         resource: MeshResource = context.resources.mesh
-        storage = resource.storage()
-        uri = table_uri(item.product, storage)
-        rows = read_rows(uri, storage_options(uri, storage), None) or pa.table({})
+        rows = published_rows(mesh, item, resource, config.version)  # read once, split by period
         keys = period_keys(item.product, rows, mesh.timezone_of(item.product))
         # The newest period, and every period not yet published, are (re)evaluated.
         due = [
@@ -129,7 +147,7 @@ def build_observe_job(mesh: Mesh, products: Sequence[ProductSpecs]) -> JobDefini
             if key == keys[-1] or first_publish(context.instance, item.asset.key, key) is None
         ]
         for key in due:
-            outcomes, count = evaluate_period(mesh, item, resource, key, config.version)
+            outcomes, count = evaluate_period(mesh, item, resource, key, rows)
             for evaluation in check_evaluations(item, outcomes, key):
                 # log_event records check evaluations too; its annotation lags behind.
                 context.log_event(evaluation)  # type: ignore[arg-type]
