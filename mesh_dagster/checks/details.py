@@ -9,7 +9,7 @@ from mesh_dagster.spec.periods import Period
 
 HANDLING_WORDS = {
     "hashed": "hashed (64 lowercase hex characters)",
-    "masked": "masked (all but its last 4 characters '*')",
+    "masked": "masked (at most its last 4 characters, and at most a quarter of it, shown)",
     "redacted": "redacted (null)",
 }
 

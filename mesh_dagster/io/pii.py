@@ -20,11 +20,25 @@ def hash_value(value: str, key: bytes) -> str:
     return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
+MASK_SHOWN_MAX = 4
+"""A masked value shows at most this many of its last characters ..."""
+MASK_SHOWN_SHARE = 4
+"""... and at most one in this many of its characters (a quarter)."""
+
+
+def masked_shown(length: int) -> int:
+    """Return how many last characters a masked value of ``length`` characters shows."""
+    return min(MASK_SHOWN_MAX, length // MASK_SHOWN_SHARE)
+
+
 def mask_value(value: str) -> str:
-    """Return ``value`` with every character but the last 4 replaced by ``*``."""
-    if len(value) <= 4:
-        return "*" * len(value)
-    return "*" * (len(value) - 4) + value[-4:]
+    """Return ``value`` with all but its last few characters replaced by ``*``.
+
+    At most 4 characters and at most a quarter of the value (rounded down) are shown: a
+    value of 3 characters or fewer is masked whole, 5 characters show 1, 16 or more show 4.
+    """
+    hidden = len(value) - masked_shown(len(value))
+    return "*" * hidden + value[hidden:]
 
 
 def _apply(column: pa.ChunkedArray, handling: PiiHandling, key: bytes | None) -> pa.Array:
