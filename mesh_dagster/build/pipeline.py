@@ -35,6 +35,7 @@ class BuildSettings:
     storage: StorageSettings
     engine: EngineSettings
     pii_key: bytes | None
+    pii_key_env: str = "MESH_PII_KEY"
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,7 @@ def build_product(
         product,
         settings.pii_key,
         passthrough_columns(mesh, product),
+        settings.pii_key_env,
     )
     outcomes = evaluate_checks(plan_checks(product), prepared, period, settings.engine)
     uri = table_uri(product, settings.storage)

@@ -23,7 +23,12 @@ from mesh_dagster.compile.external import (
     build_external_sensor,
     build_observe_job,
 )
-from mesh_dagster.compile.resources import MeshResource, PiiKeyError, mesh_resource_from_env
+from mesh_dagster.compile.resources import (
+    MeshResource,
+    PiiKeyError,
+    mesh_resource_from_env,
+    missing_key_message,
+)
 from mesh_dagster.compile.schedules import build_schedule, group_schedules
 from mesh_dagster.compile.scorecard_asset import build_scorecard_asset
 from mesh_dagster.compile.sla_checks import build_sla_checks
@@ -103,19 +108,21 @@ def build_mesh_definitions(
 
 
 def _require_production_secrets(mesh: Mesh, resource: object) -> None:
-    """Fail at load time, not at 06:00, when production lacks the PII key."""
+    """Fail at load time, not at 06:00, when production's PII key is missing or too short.
+
+    The key is needed only when some column of the mesh is hashed; a key that is set must
+    be long enough either way, so a short one never waits for the first hashed column.
+    """
     if not isinstance(resource, MeshResource) or not resource.production:
         return
+    key = resource.production_pii_key()
     hashes = any(
-        column.pii_handling == "hashed"
+        column.pii and column.pii_handling == "hashed"
         for product in mesh.products.values()
         for column in product.spec.columns
     )
-    if hashes and not os.environ.get(resource.pii_key_env):
-        raise PiiKeyError(
-            f"the PII hashing key is missing: set the environment variable "
-            f"{resource.pii_key_env} (a long random secret)."
-        )
+    if hashes and key is None:
+        raise PiiKeyError(missing_key_message(resource.pii_key_env))
 
 
 def build_definitions(

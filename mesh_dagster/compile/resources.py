@@ -15,6 +15,8 @@ from mesh_dagster.checks.engine import EngineSettings
 from mesh_dagster.io.locations import StorageSettings
 
 DEV_KEY_FILE = "mesh_pii_dev.key"
+PII_KEY_MIN_BYTES = 32
+"""The shortest PII hashing key production accepts (HMAC-SHA256 wants a 32-byte secret)."""
 
 
 class PiiKeyError(RuntimeError):
@@ -57,16 +59,38 @@ class MeshResource(ConfigurableResource):  # type: ignore[type-arg]
         """Return the DuckDB limits of transforms and checks."""
         return EngineSettings(self.duckdb_threads, self.duckdb_memory_limit)
 
-    def pii_key(self, dagster_home: Path | None) -> tuple[bytes, str | None]:
-        """Return the PII key, and a notice when a development key was generated."""
+    def production_pii_key(self) -> bytes | None:
+        """Return the production PII key from the environment, None when it is not set.
+
+        Raises PiiKeyError when the key is shorter than PII_KEY_MIN_BYTES; the message gives
+        its length, never the key.
+        """
+        value = os.environ.get(self.pii_key_env)
+        if not value:
+            return None
+        key = value.encode("utf-8")
+        if len(key) < PII_KEY_MIN_BYTES:
+            raise PiiKeyError(
+                f"the PII hashing key in {self.pii_key_env} is {len(key)} bytes long; production "
+                f"needs at least {PII_KEY_MIN_BYTES} bytes. Set {self.pii_key_env} to a long "
+                "random secret, e.g. the output of "
+                "`python -c 'import secrets; print(secrets.token_hex(32))'`."
+            )
+        return key
+
+    def pii_key(self, dagster_home: Path | None) -> tuple[bytes | None, str | None]:
+        """Return the PII key (None in production when unset), and a notice if one was made.
+
+        Production never generates a key: a product that hashes a column then fails on its
+        own (io.pii), and products that hash nothing still build.
+        """
+        if self.production:
+            return self.production_pii_key(), None
         value = os.environ.get(self.pii_key_env)
         if value:
             return value.encode("utf-8"), None
-        if self.production or dagster_home is None:
-            raise PiiKeyError(
-                f"the PII hashing key is missing: set the environment variable "
-                f"{self.pii_key_env} (a long random secret)."
-            )
+        if dagster_home is None:
+            raise PiiKeyError(missing_key_message(self.pii_key_env))
         path = dagster_home / DEV_KEY_FILE
         if path.exists():
             return path.read_bytes().strip(), None
@@ -81,7 +105,16 @@ class MeshResource(ConfigurableResource):  # type: ignore[type-arg]
         """Return the settings of a build, and a notice to log if any."""
         home = Path(instance.root_directory) if instance and instance.root_directory else None
         key, notice = self.pii_key(home)
-        return BuildSettings(self.storage(), self.engine(), key), notice
+        settings = BuildSettings(self.storage(), self.engine(), key, self.pii_key_env)
+        return settings, notice
+
+
+def missing_key_message(env: str) -> str:
+    """Return the error of a missing PII hashing key kept in the variable ``env``."""
+    return (
+        f"the PII hashing key is missing: set the environment variable {env} "
+        f"(a long random secret of at least {PII_KEY_MIN_BYTES} bytes)."
+    )
 
 
 def mesh_resource_from_env() -> MeshResource:
@@ -98,4 +131,11 @@ def mesh_resource_from_env() -> MeshResource:
     )
 
 
-__all__ = ["EnvVar", "MeshResource", "PiiKeyError", "mesh_resource_from_env"]
+__all__ = [
+    "PII_KEY_MIN_BYTES",
+    "EnvVar",
+    "MeshResource",
+    "PiiKeyError",
+    "mesh_resource_from_env",
+    "missing_key_message",
+]

@@ -53,12 +53,17 @@ def _apply(column: pa.ChunkedArray, handling: PiiHandling, key: bytes | None) ->
 
 
 def apply_pii(
-    table: pa.Table, product: DataProduct, key: bytes | None, passthrough: Collection[str] = ()
+    table: pa.Table,
+    product: DataProduct,
+    key: bytes | None,
+    passthrough: Collection[str] = (),
+    key_env: str = "MESH_PII_KEY",
 ) -> pa.Table:
     """Return ``table`` with each PII column handled per its ``pii_handling``.
 
     Columns in ``passthrough`` are already hashed by an input product and are kept as
-    they are, so joins across products still match.
+    they are, so joins across products still match. Raises PiiKeyMissingError, naming
+    ``key_env``, when a column must be hashed and there is no key.
     """
     for column in product.spec.columns:
         handling = column.pii_handling
@@ -68,8 +73,9 @@ def apply_pii(
             continue
         if handling == "hashed" and key is None:
             raise PiiKeyMissingError(
-                f"product '{product.name}' hashes PII column '{column.name}' but no key is "
-                "configured; set MESH_PII_KEY (or the mesh resource's pii_key)."
+                f"the PII hashing key is missing: '{product.name}' hashes the column "
+                f"'{column.name}'; set the environment variable {key_env} (a long random "
+                "secret of at least 32 bytes)."
             )
         index = table.column_names.index(column.name)
         table = table.set_column(index, column.name, _apply(table.column(index), handling, key))

@@ -177,7 +177,7 @@ def test_production_without_a_pii_key_fails_at_load_time(
         build_definitions(example_specs, resources={"mesh": MeshResource(storage_mode="s3")})
     assert str(error.value) == (
         "the PII hashing key is missing: set the environment variable MESH_PII_KEY "
-        "(a long random secret)."
+        "(a long random secret of at least 32 bytes)."
     )
 
 
@@ -198,7 +198,10 @@ def test_a_key_lost_before_the_run_fails_the_run_and_writes_nothing(
         event for event in result.all_events if event.event_type == DagsterEventType.STEP_FAILURE
     )
     message = failure.event_specific_data.error_display_string  # type: ignore[union-attr]
-    assert "the PII hashing key is missing: set the environment variable MESH_PII_KEY" in message
+    assert (
+        "the PII hashing key is missing: 'order-events' hashes the column 'customer_id'; "
+        "set the environment variable MESH_PII_KEY (a long random secret of at least 32 bytes)."
+    ) in message
     assert not (warehouse / "data-platform").exists()
 
 
