@@ -7,14 +7,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import requests
 from watchfiles import Change, watch
 
 from mesh_dagster.dev.served_specs import ServedSpecs
-from mesh_dagster.dev.webserver import ReloadError, reload_location
+from mesh_dagster.dev.webserver import reload_location
 from mesh_dagster.spec.errors import SpecError
 from mesh_dagster.spec.loader import display_path, load_mesh, spec_files
 from mesh_dagster.spec.mesh import Mesh
+from mesh_dagster.spec.printable import printable
 
 
 def is_spec_file(change: Change, path: str) -> bool:
@@ -39,6 +39,13 @@ def describe_changes(paths: Iterable[Path], known: set[Path]) -> str:
             verb = "added"
         words.append(f"{display_path(path)} {verb}")
     return ", ".join(words)
+
+
+def describe_failure(error: BaseException) -> str:
+    """Return an unexpected error as one short line: ``RecursionError: maximum ...``."""
+    text = str(error).strip().splitlines()
+    first = text[0][:200] if text else ""
+    return f"{type(error).__name__}: {printable(first)}" if first else type(error).__name__
 
 
 def describe_mesh(mesh: Mesh, before: Mesh | None = None) -> str:
@@ -86,10 +93,25 @@ class SpecsReloader:
         self.served.prune()
 
     def on_change(self, changes: Iterable[tuple[Change, str]] = ()) -> bool:
-        """Validate the specs; if valid, serve and reload them. Return whether it reloaded."""
-        known = self._take_stock()
-        what = describe_changes((Path(path).resolve() for _, path in changes), known)
-        what = what or display_path(self.specs)
+        """Validate the specs; if valid, serve and reload them. Return whether it reloaded.
+
+        Never raises for what the specs folder holds: whatever goes wrong (a file that
+        breaks the loader, a copy that fails) is reported, and the last valid definitions
+        stay served, so the watcher keeps going.
+        """
+        what = display_path(self.specs)
+        try:
+            known = self._take_stock()
+            what = describe_changes((Path(path).resolve() for _, path in changes), known) or what
+            return self._validate_and_serve(what)
+        except Exception as error:  # `mesh dev` must outlive any input
+            self.report(
+                f"{what}: loading the specs failed ({describe_failure(error)}); "
+                "the UI keeps the last valid definitions."
+            )
+            return False
+
+    def _validate_and_serve(self, what: str) -> bool:
         # Validate the copy that would be served, so an edit made while copying can never
         # slip through unvalidated; problems are reported with the author's file names.
         staged = self.served.stage(self.specs)
@@ -99,10 +121,13 @@ class SpecsReloader:
             self.served.discard(staged)
             self._report_problems(what)
             return False
+        except BaseException:
+            self.served.discard(staged)
+            raise
         previous = self.served.serve(staged)
         try:
             reload_location(self.base_url, self.location)
-        except (ReloadError, requests.RequestException) as error:
+        except Exception as error:  # any failed reload rolls back
             self._roll_back(previous, error)
             return False
         self.report(f"{what}: reloaded {describe_mesh(mesh, self.mesh)}.")
@@ -127,16 +152,34 @@ class SpecsReloader:
         self.served.serve(previous)
         try:
             reload_location(self.base_url, self.location)
-        except (ReloadError, requests.RequestException) as again:
+        except Exception as again:  # reported; the watcher goes on
             self.report(f"reloading the last valid definitions failed too: {again}")
 
 
-def watch_specs(reloader: SpecsReloader, stop: threading.Event, ready: threading.Event) -> None:
+def watch_specs(
+    reloader: SpecsReloader,
+    stop: threading.Event,
+    ready: threading.Event,
+    retry_after: float = 1.0,
+) -> None:
     """Call ``reloader.on_change`` for every batch of spec file changes until ``stop`` is set.
 
     Watching starts at once; changes made while Dagster starts are held until ``ready``
-    is set (the webserver can reload), then handled as one batch.
+    is set (the webserver can reload), then handled as one batch. If watching itself
+    fails (the folder was removed, say), that is reported and watching starts again.
     """
+    while not stop.is_set():
+        try:
+            _watch(reloader, stop, ready)
+        except Exception as error:  # the watcher must outlive any input
+            reloader.report(
+                f"watching {display_path(reloader.specs)} failed ({describe_failure(error)}); "
+                f"trying again in {retry_after:g} s."
+            )
+            stop.wait(retry_after)
+
+
+def _watch(reloader: SpecsReloader, stop: threading.Event, ready: threading.Event) -> None:
     for changes in watch(
         reloader.specs,
         watch_filter=is_spec_file,

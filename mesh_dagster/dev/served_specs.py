@@ -11,8 +11,11 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import stat
 from dataclasses import dataclass
 from pathlib import Path
+
+from mesh_dagster.spec.spec_file import MAX_SPEC_BYTES
 
 _SNAPSHOT = re.compile(r"^specs\.(\d+)$")
 
@@ -50,7 +53,11 @@ class ServedSpecs:
         self.root.mkdir(parents=True, exist_ok=True)
         numbers = [_number(path.name) or 0 for path in self.snapshots()]
         snapshot = self.root / f"specs.{max(numbers, default=0) + 1}"
-        shutil.copytree(source, snapshot, ignore=shutil.ignore_patterns(".*"))
+        try:
+            _copy_tree(source, snapshot)
+        except BaseException:
+            shutil.rmtree(snapshot, ignore_errors=True)
+            raise
         return snapshot
 
     def serve(self, snapshot: Path) -> Path | None:
@@ -82,6 +89,58 @@ class ServedSpecs:
             link.unlink()
         link.symlink_to(snapshot.name, target_is_directory=True)
         os.replace(link, self.current)
+
+
+def _copy_tree(source: Path, target: Path) -> None:
+    """Copy the folder ``source`` to ``target``, leaving out hidden files and folders.
+
+    Only regular files up to the spec size limit are copied; anything else (a FIFO, a
+    device, a broken link, a linked folder, a file too large) becomes a link to the
+    original. Copying a FIFO would block and copying ``/dev/zero`` would fill the disk;
+    the link keeps the thing in the snapshot, so validating the snapshot reports it just
+    as validating the author's folder does.
+    """
+    target.mkdir()
+    for folder, folders, names in os.walk(source):
+        here = target / Path(folder).relative_to(source)
+        kept = []
+        for name in folders:
+            if name.startswith("."):
+                continue
+            path = Path(folder) / name
+            if path.is_symlink():
+                _link(path, here / name)
+            else:
+                (here / name).mkdir()
+                kept.append(name)
+        folders[:] = kept
+        for name in names:
+            if not name.startswith("."):
+                _copy_file(Path(folder) / name, here / name)
+
+
+def _copy_file(source: Path, target: Path) -> None:
+    """Copy a regular file of at most MAX_SPEC_BYTES; link to anything else."""
+    try:
+        # Checked before opening: opening a FIFO waits for a writer, a device may act.
+        if not stat.S_ISREG(os.stat(source).st_mode):
+            raise OSError("not a regular file")
+        descriptor = os.open(source, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        _link(source, target)
+        return
+    with os.fdopen(descriptor, "rb") as file:
+        status = os.fstat(file.fileno())  # again: it may have been swapped since
+        small = stat.S_ISREG(status.st_mode) and status.st_size <= MAX_SPEC_BYTES
+        data = file.read(MAX_SPEC_BYTES + 1) if small else b""
+    if not small or len(data) > MAX_SPEC_BYTES:
+        _link(source, target)
+        return
+    target.write_bytes(data)
+
+
+def _link(source: Path, target: Path) -> None:
+    target.symlink_to(os.path.abspath(source))
 
 
 def _number(name: str) -> int | None:

@@ -6,10 +6,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
-from yaml.constructor import SafeConstructor
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from mesh_dagster.spec.errors import FieldPath, SpecProblem, format_path
+from mesh_dagster.spec.yaml_events import (
+    BuiltDocument,
+    DocumentBuilder,
+    YamlLimitError,
+    nesting_problem,
+)
 
 
 @dataclass
@@ -40,83 +44,36 @@ class ParsedDocument:
     data: Any
     source: SourceMap
     problems: list[SpecProblem]
+    complete: bool = True
+    """False when a value of ``data`` was dropped or replaced because of a problem."""
 
 
-_STR = "tag:yaml.org,2002:str"
+def _build(text: str, source: SourceMap) -> BuiltDocument:
+    """Return the document in ``text``; raise yaml.YAMLError or YamlLimitError.
 
-
-def _position(node: Node) -> tuple[int, int]:
-    return (node.start_mark.line + 1, node.start_mark.column + 1)
-
-
-class _Builder:
-    """Builds plain data from a composed node tree, recording positions and duplicate keys."""
-
-    def __init__(self, source: SourceMap) -> None:
-        self.source = source
-        self.problems: list[SpecProblem] = []
-        self._scalars = SafeConstructor()
-
-    def build(self, node: Node, path: FieldPath) -> Any:
-        if path not in self.source.positions:  # a mapping value is located at its key
-            self.source.positions[path] = _position(node)
-        if isinstance(node, MappingNode):
-            return self._mapping(node, path)
-        if isinstance(node, SequenceNode):
-            return [self.build(item, (*path, index)) for index, item in enumerate(node.value)]
-        return self._scalar(node)
-
-    def _scalar(self, node: Node) -> Any:
-        assert isinstance(node, ScalarNode)
-        if node.tag == _STR:  # most scalars: skip the constructor's bookkeeping
-            return node.value
-        value = self._scalars.construct_object(node)
-        # YAML 1.1 reads 07:00 as the base-60 integer 420; a clock time is meant.
-        if isinstance(value, int) and not isinstance(value, bool) and ":" in node.value:
-            return node.value
-        return value
-
-    def _mapping(self, node: MappingNode, path: FieldPath) -> dict[Any, Any]:
-        result: dict[Any, Any] = {}
-        first_seen: dict[Any, int] = {}
-        for key_node, value_node in node.value:
-            key = self._scalar(key_node) if isinstance(key_node, ScalarNode) else None
-            if key is None or isinstance(key, (dict, list)):
-                self.problems.append(self.source.problem(path, "mapping keys must be plain names"))
-                continue
-            key_path = (*path, str(key))
-            line, column = _position(key_node)
-            if key in first_seen:
-                self.problems.append(
-                    SpecProblem(
-                        self.source.file,
-                        line,
-                        column,
-                        format_path(key_path),
-                        f"duplicate key '{key}' (first defined on line {first_seen[key]}).",
-                        "Remove one of them: YAML would silently keep only the last.",
-                    )
-                )
-                continue
-            first_seen[key] = line
-            self.source.positions[key_path] = (line, column)
-            result[str(key)] = self.build(value_node, key_path)
-        return result
-
-
-def _compose(text: str) -> list[Node]:
-    """Return the node trees of the documents in ``text``; raise MarkedYAMLError if invalid.
-
-    libyaml (C) composes about ten times faster than PyYAML's pure-Python parser; when
-    the text is invalid, the pure parser runs again for its more specific messages.
+    libyaml (C) parses several times faster than PyYAML's pure-Python parser; when the
+    text is invalid, the pure parser runs again for its more specific messages. Neither
+    parser recurses, whatever the nesting.
     """
     fast: type[yaml.SafeLoader] | None = getattr(yaml, "CSafeLoader", None)
     if fast is not None:
         try:
-            return list(yaml.compose_all(text, Loader=fast))
+            return DocumentBuilder(source.file, source.positions).build(
+                yaml.parse(text, Loader=fast)
+            )
+        except yaml.MarkedYAMLError as error:
+            # libyaml stops at 1,000 levels while looking ahead; the pure parser would
+            # take minutes over the same brackets (its look-ahead is quadratic in depth).
+            if error.problem == "exceeded maximum nesting depth" and error.problem_mark:
+                mark = error.problem_mark
+                where = (mark.line + 1, mark.column + 1)
+                raise YamlLimitError(nesting_problem(source.file, where)) from None
+            source.positions.clear()
         except yaml.YAMLError:
-            pass
-    return list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+            source.positions.clear()
+    return DocumentBuilder(source.file, source.positions).build(
+        yaml.parse(text, Loader=yaml.SafeLoader)
+    )
 
 
 def _character_problem(error: yaml.reader.ReaderError, text: str, file: str) -> SpecProblem:
@@ -132,13 +89,6 @@ def _character_problem(error: yaml.reader.ReaderError, text: str, file: str) -> 
         "",
         f"invalid YAML: the character U+{code:04X} is not allowed in a YAML file.",
         "Remove it; it is often pasted in by accident.",
-    )
-
-
-def _is_null(document: Node | None) -> bool:
-    """Return whether a composed document holds nothing (an empty ``---`` section)."""
-    return document is None or (
-        isinstance(document, ScalarNode) and document.tag == "tag:yaml.org,2002:null"
     )
 
 
@@ -181,22 +131,20 @@ def _syntax_problem(error: yaml.MarkedYAMLError, file: str) -> SpecProblem:
 
 
 def parse_yaml(text: str, file: str) -> ParsedDocument:
-    """Return the document in ``text`` with positions; syntax errors become problems."""
+    """Return the document in ``text`` with positions; syntax errors and limits are problems."""
     source = SourceMap(file)
     try:
-        documents = _compose(text)
+        built = _build(text, source)
+    except YamlLimitError as error:
+        return ParsedDocument(None, source, [error.problem])
     except yaml.MarkedYAMLError as error:
         return ParsedDocument(None, source, [_syntax_problem(error, file)])
     except yaml.reader.ReaderError as error:
         return ParsedDocument(None, source, [_character_problem(error, text, file)])
-    documents = [document for document in documents if not _is_null(document)]
-    if not documents:
+    except yaml.YAMLError:
+        message = "invalid YAML: the file cannot be parsed."
+        return ParsedDocument(None, source, [SpecProblem(file, 1, 1, "", message)])
+    if built.empty:
         message = "file is empty; expected a DataProduct or MeshPolicy document."
         return ParsedDocument(None, source, [SpecProblem(file, 1, 1, "", message)])
-    if len(documents) > 1:
-        line, column = _position(documents[1])
-        message = "more than one YAML document; put each product in its own file."
-        return ParsedDocument(None, source, [SpecProblem(file, line, column, "", message)])
-    builder = _Builder(source)
-    data = builder.build(documents[0], ())
-    return ParsedDocument(data, source, builder.problems)
+    return ParsedDocument(built.data, source, built.problems, built.complete)
