@@ -23,13 +23,14 @@ from mesh_dagster.compile.external import (
     build_external_sensor,
     build_observe_job,
 )
+from mesh_dagster.compile.inputs_sensor import build_inputs_sensor
 from mesh_dagster.compile.resources import (
     MeshResource,
     PiiKeyError,
     mesh_resource_from_env,
     missing_key_message,
 )
-from mesh_dagster.compile.schedules import build_schedule, group_schedules
+from mesh_dagster.compile.schedules import build_group_job, build_schedule, group_schedules
 from mesh_dagster.compile.scorecard_asset import build_scorecard_asset
 from mesh_dagster.compile.sla_checks import build_sla_checks
 from mesh_dagster.compile.sla_sensor import build_sla_sensor
@@ -68,10 +69,13 @@ def build_mesh_definitions(
     sla_keys = [item.sla_check.key for item in products if item.sla_check is not None]
     jobs: list[Any] = []
     schedules: list[Any] = []
-    for group in group_schedules(mesh, products):
-        job, tick = build_schedule(group, exclude_checks=sla_keys)
+    groups = group_schedules(mesh, products)
+    for group in groups:
+        job = build_group_job(group, exclude_checks=sla_keys)
         jobs.append(job)
-        schedules.append(tick)
+        tick = build_schedule(group, job)
+        if tick is not None:
+            schedules.append(tick)
     channels = resolve_channels(mesh, os.environ, production)
     for warning in channels.warnings:
         logger.warning(warning)
@@ -93,6 +97,9 @@ def build_mesh_definitions(
             default_status=DefaultSensorStatus.RUNNING,
         )
     )
+    keys = {item.product.name: item.asset.key for item in products}
+    if any(group.waits_for_inputs for group in groups):
+        sensors.append(build_inputs_sensor(mesh, groups, jobs[: len(groups)], keys))
     sensors += [
         build_sla_sensor(mesh, products, verdict_job),
         build_alert_sensor(mesh, products, channels.senders),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from dagster import (
     AssetCheckKey,
@@ -21,6 +22,7 @@ from dagster._core.definitions.unresolved_asset_job_definition import Unresolved
 
 from mesh_dagster.compile.names import dagster_name, short_hash
 from mesh_dagster.compile.specs import ProductSpecs
+from mesh_dagster.spec.input_periods import reads_input_periods
 from mesh_dagster.spec.mesh import Mesh
 from mesh_dagster.spec.models import PartitionUnit
 from mesh_dagster.spec.periods import last_complete_period
@@ -35,6 +37,18 @@ class ScheduleGroup:
     unit: PartitionUnit | None
     partitions_def: TimeWindowPartitionsDefinition | None
     keys: tuple[AssetKey, ...]
+    products: tuple[str, ...] = ()
+    checks: tuple[tuple[AssetCheckKey, ...], ...] = ()
+    """The build's checks of each member (not the ``sla`` check), in member order."""
+    waits_for_inputs: tuple[str, ...] = ()
+    """Members built by the inputs sensor, not the schedule: they read input periods."""
+
+    def build_selection(self, names: Sequence[str]) -> tuple[list[AssetKey], list[AssetCheckKey]]:
+        """Return the asset and check keys that build the members ``names``."""
+        chosen = set(names)
+        members = zip(self.products, self.keys, self.checks, strict=True)
+        picked = [(key, checks) for name, key, checks in members if name in chosen]
+        return [key for key, _ in picked], [check for _, checks in picked for check in checks]
 
     @property
     def name(self) -> str:
@@ -68,24 +82,56 @@ def group_schedules(mesh: Mesh, products: Sequence[ProductSpecs]) -> list[Schedu
                 unit=partitioning.by if partitioning else None,
                 partitions_def=partitions_def,
                 keys=tuple(member.asset.key for member in members),
+                products=tuple(member.product.name for member in members),
+                checks=tuple(
+                    tuple(check.key for check in member.checks)
+                    + ((member.catalog_check.key,) if member.catalog_check else ())
+                    for member in members
+                ),
+                waits_for_inputs=tuple(
+                    member.product.name
+                    for member in members
+                    if partitioning is not None and reads_input_periods(mesh, member.product)
+                ),
             )
         )
     return sorted(result, key=lambda group: group.name)
 
 
-def build_schedule(
+def _selection(subset: bool, assets: list[AssetKey], checks: list[AssetCheckKey]) -> dict[str, Any]:
+    """Return a RunRequest's selection arguments: none for the whole job."""
+    return {"asset_selection": assets, "asset_check_keys": checks} if subset else {}
+
+
+def build_group_job(
     group: ScheduleGroup, exclude_checks: Sequence[AssetCheckKey] = ()
-) -> tuple[UnresolvedAssetJobDefinition, ScheduleDefinition]:
-    """Return the group's job and its schedule; a tick requests the period that just ended.
+) -> UnresolvedAssetJobDefinition:
+    """Return the job that builds the group's products (the schedule and the inputs sensor).
 
     ``exclude_checks`` (the ``sla`` checks) are left to the SLA sensor, never the build.
     """
-    job = define_asset_job(
+    return define_asset_job(
         name=group.name,
         selection=AssetSelection.assets(*group.keys) - AssetSelection.checks(*exclude_checks),
         partitions_def=group.partitions_def,
         description=f"Builds the products scheduled at '{group.cron}' ({group.timezone}).",
     )
+
+
+def build_schedule(
+    group: ScheduleGroup, job: UnresolvedAssetJobDefinition
+) -> ScheduleDefinition | None:
+    """Return the group's schedule; a tick requests the period that just ended.
+
+    The schedule builds the members that read no input periods. The others are built by
+    the inputs sensor as soon as, after their tick, their inputs' periods are published, so
+    none is ever built over a missing input period. None when every member waits so.
+    """
+    scheduled = [name for name in group.products if name not in group.waits_for_inputs]
+    if not scheduled:
+        return None
+    assets, checks = group.build_selection(scheduled)
+    subset = len(scheduled) < len(group.products)
 
     @schedule(
         name=f"{group.name}_schedule",
@@ -97,10 +143,12 @@ def build_schedule(
         moment = context.scheduled_execution_time
         assert moment is not None
         if group.unit is None or group.partitions_def is None:
-            return RunRequest(run_key=moment.isoformat())
+            return RunRequest(run_key=moment.isoformat(), **_selection(subset, assets, checks))
         period = last_complete_period(moment, group.unit, group.timezone)
         if period.start < group.partitions_def.start:
             return SkipReason(f"no complete period yet: partitions start {period.key}")
-        return RunRequest(run_key=period.key, partition_key=period.key)
+        return RunRequest(
+            run_key=period.key, partition_key=period.key, **_selection(subset, assets, checks)
+        )
 
-    return job, _tick
+    return _tick

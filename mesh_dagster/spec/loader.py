@@ -11,6 +11,7 @@ from pydantic import BaseModel, ValidationError
 
 from mesh_dagster.spec.errors import SpecError, SpecProblem, did_you_mean
 from mesh_dagster.spec.graph import find_cycle
+from mesh_dagster.spec.location_overlap import location_overlap_problems
 from mesh_dagster.spec.mesh import Mesh
 from mesh_dagster.spec.models import API_VERSION, DataProduct
 from mesh_dagster.spec.policy import policy_violations, product_policy_violations
@@ -157,6 +158,7 @@ def _cross_spec_problems(
                 "A product cannot depend on itself, directly or through other products.",
             )
         )
+    problems.extend(location_overlap_problems(products))
     return problems
 
 

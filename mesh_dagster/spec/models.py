@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
-from mesh_dagster.spec import values
+from mesh_dagster.spec import locations, values
 from mesh_dagster.spec.errors import HintedValueError
 
 API_VERSION = "dataproduct/v1"
@@ -150,8 +150,15 @@ class SourceSpec(StrictModel):
     name: str = Field(
         description="Name of the data; the transform sees a view of this name (`-` becomes `_`)."
     )
-    location: str = Field(description="URI or path of the data (`s3://...` or a local path).")
+    location: str = Field(
+        description=(
+            "URI or path of the data (`s3://bucket/...` or a local path; no `.`, `..` or empty "
+            "segments)."
+        )
+    )
     format: Literal["delta", "parquet", "csv"] = Field(description="Storage format of the data.")
+
+    _location = field_validator("location")(locations.check_prefix)
 
 
 class InputSpec(StrictModel):
@@ -215,8 +222,9 @@ class OutputSpec(StrictModel):
     format: Literal["delta"] = Field(description="Table format: `delta`, the only one in v1.")
     location: str = Field(
         description=(
-            "Table URI: `s3://bucket/prefix/...` or a local path (local mode maps `s3://` under "
-            "the warehouse)."
+            "Table folder: `s3://bucket/prefix/` or, where the policy allows, a local path; no "
+            "`.`, `..` or empty segments, a trailing `/` is ignored. No two products share or "
+            "nest locations. Local mode maps `s3://` under the warehouse."
         )
     )
     catalog: Literal["glue"] | None = Field(
@@ -228,6 +236,8 @@ class OutputSpec(StrictModel):
     table: str | None = Field(
         default=None, description="Catalog table name; needed with `catalog`."
     )
+
+    _location = field_validator("location")(locations.check_location)
 
     @model_validator(mode="after")
     def _catalog_names(self) -> OutputSpec:

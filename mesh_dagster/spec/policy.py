@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from mesh_dagster.spec.errors import FieldPath, did_you_mean
+from mesh_dagster.spec.locations import Location, LocationError, parse_location
 from mesh_dagster.spec.models import DataProduct
 from mesh_dagster.spec.policy_models import MeshPolicy, PolicyRules
 from mesh_dagster.spec.rules import RuleViolation
@@ -63,8 +64,23 @@ def _loosening(field: str, domain: str, global_value: object, domain_value: obje
     if field == "output_locations":
         assert isinstance(domain_value, str) and isinstance(global_value, str)
         own, outer = (value.replace("{domain}", domain) for value in (domain_value, global_value))
-        return None if own.startswith(outer) else f"'{own}' is outside the global '{outer}'"
+        own_location, outer_location = _location(own, prefix=True), _location(outer, prefix=True)
+        if own_location is None or outer_location is None:
+            return None  # reported by the policy's own validation
+        inside = outer_location.contains(own_location)
+        return None if inside else f"'{own}' is outside the global '{outer}'"
+    if field == "allow_local_paths":
+        turned_on = not global_value and bool(domain_value)
+        return "true allows local paths, which the global rule does not" if turned_on else None
     return None
+
+
+def _location(text: str, *, prefix: bool = False) -> Location | None:
+    """Return the parsed location, or None for text the models already reported."""
+    try:
+        return parse_location(text, prefix=prefix)
+    except LocationError:
+        return None
 
 
 def _number(value: float) -> str:
@@ -164,9 +180,23 @@ def _output_violations(
             f"{where('output_formats')} allows the output formats "
             f"{', '.join(rules.output_formats)}; got '{output.format}'.",
         )
+    location = _location(output.location)
+    if location is None:
+        return
+    if rules.allow_local_paths is False and location.kind == "local":
+        yield RuleViolation(
+            ("spec", "output", "location"),
+            f"{where('allow_local_paths')} does not allow local paths as output locations; "
+            f"got '{output.location}'.",
+            "Use an 's3://bucket/prefix/' URI.",
+        )
+        return
     if rules.output_locations is not None:
         prefix = rules.output_locations.replace("{domain}", product.domain)
-        if not output.location.startswith(prefix):
+        allowed = _location(prefix, prefix=True)
+        # Strictly inside, segment by segment: '.../orders-evil/' is not under '.../orders'.
+        inside = allowed is not None and allowed.contains(location) and allowed != location
+        if not inside:
             table = product.name.replace("-", "_")
             yield RuleViolation(
                 ("spec", "output", "location"),

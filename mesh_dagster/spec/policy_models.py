@@ -6,12 +6,19 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator
 
-from mesh_dagster.spec import values
+from mesh_dagster.spec import locations, values
 from mesh_dagster.spec.models import StrictModel
 
 
 def _share(value: Any) -> Any:
     return None if value is None else values.parse_share(value)
+
+
+def _location_prefix(value: str | None) -> str | None:
+    # '{domain}' may stand anywhere, even in the bucket's name: check a sample domain.
+    if value is not None:
+        locations.check_prefix(value.replace("{domain}", "domain"))
+    return value
 
 
 class PolicyDefaults(StrictModel):
@@ -59,7 +66,17 @@ class PolicyRules(StrictModel):
     )
     output_locations: str | None = Field(
         default=None,
-        description="Prefix of every output location; `{domain}` stands for the product's domain.",
+        description=(
+            "Folder every output location must lie inside, compared segment by segment after "
+            "normalization; `{domain}` stands for the product's domain."
+        ),
+    )
+    allow_local_paths: bool | None = Field(
+        default=None,
+        description=(
+            "Whether an output location may be a local path (default: yes); `false` requires "
+            "`s3://` URIs."
+        ),
     )
     required_tags: list[str] | None = Field(
         default=None, description="Keys every product must set in `metadata.tags`."
@@ -68,6 +85,7 @@ class PolicyRules(StrictModel):
     _target = field_validator(
         "min_availability_target", mode="before", json_schema_input_type=values.ShareInput | None
     )(_share)
+    _prefix = field_validator("output_locations")(_location_prefix)
 
 
 class DomainPolicy(StrictModel):

@@ -23,6 +23,7 @@ from mesh_dagster.compile.specs import build_asset_specs
 from mesh_dagster.spec.periods import period_for_key
 
 ORDERS_DAILY = AssetKey(["orders", "orders-daily"])
+ORDER_EVENTS = AssetKey(["orders", "order-events"])
 
 
 def _spec(defs: Definitions, key: AssetKey) -> AssetSpec:
@@ -113,10 +114,13 @@ def test_code_version_changes_only_with_the_spec(example_specs: Path) -> None:
 def test_one_schedule_per_cron_timezone_and_partitioning(example_specs: Path) -> None:
     defs = build_definitions(example_specs)
     schedules = sorted(defs.schedules or [], key=lambda s: s.cron_schedule)  # type: ignore[union-attr]
+    # The 06:00 products read periods of the 05:00 ones: the inputs sensor builds them
+    # (tests/integration/test_inputs_ready.py), with their group's job.
     assert [(s.cron_schedule, s.execution_timezone) for s in schedules] == [  # type: ignore[union-attr]
         ("0 5 * * *", "UTC"),
-        ("0 6 * * *", "UTC"),
     ]
+    jobs = {job.name for job in defs.get_repository_def().get_all_jobs()}
+    assert any(name.startswith("mesh_day_0_6_x_x_x_UTC_") for name in jobs)
 
 
 def _tick(defs: Definitions, cron: str, moment: datetime) -> RunRequest:
@@ -129,25 +133,25 @@ def _tick(defs: Definitions, cron: str, moment: datetime) -> RunRequest:
     return result.run_requests[0]
 
 
-def test_the_6am_tick_builds_yesterday_with_a_run_key(example_specs: Path) -> None:
+def test_the_5am_tick_builds_yesterday_with_a_run_key(example_specs: Path) -> None:
     request = _tick(
-        build_definitions(example_specs), "0 6 * * *", datetime(2026, 3, 2, 6, tzinfo=UTC)
+        build_definitions(example_specs), "0 5 * * *", datetime(2026, 3, 2, 5, tzinfo=UTC)
     )
     assert request.partition_key == "2026-03-01"
     assert request.run_key == "2026-03-01"
 
 
 def test_dst_day_in_a_non_utc_timezone(example_specs: Path) -> None:
-    path = example_specs / "orders" / "orders_daily.yaml"
+    path = example_specs / "orders" / "order_events.yaml"
     data = yaml.safe_load(path.read_text())
     data["spec"]["schedule"]["timezone"] = "Europe/Berlin"
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     defs = build_definitions(example_specs)
     berlin = ZoneInfo("Europe/Berlin")
     # Summer time began on 2026-03-29: that day has 23 hours.
-    request = _tick(defs, "0 6 * * *", datetime(2026, 3, 30, 6, tzinfo=berlin))
+    request = _tick(defs, "0 5 * * *", datetime(2026, 3, 30, 5, tzinfo=berlin))
     assert request.partition_key == "2026-03-29"
-    spec = _spec(defs, ORDERS_DAILY)
+    spec = _spec(defs, ORDER_EVENTS)
     assert spec.partitions_def is not None
     window = spec.partitions_def.time_window_for_partition_key("2026-03-29")  # type: ignore[attr-defined]
     assert window.end.timestamp() - window.start.timestamp() == 23 * 3600
