@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import multiprocessing
+import signal
+import time
 from datetime import UTC, date, datetime, timedelta
 
 import botocore.exceptions
 import pyarrow as pa
 import pytest
 from fixtures.s3 import PRODUCTS_BUCKET, S3Server
-from fixtures.servers import free_ports
+from fixtures.servers import STOP_GRACE_SECONDS, free_ports
 
 from mesh_dagster.io.delta import PeriodFilter, read_rows, write_period
 from mesh_dagster.io.errors import StorageError
@@ -20,6 +22,7 @@ pytestmark = pytest.mark.integration
 
 LOCATION = "s3://data-platform/products/orders/orders_daily/"
 PREFIX = "products/orders/orders_daily/"
+WRITER_SECONDS = 120.0
 
 
 def day_filter(day: date) -> PeriodFilter:
@@ -118,26 +121,59 @@ def test_a_rerun_replaces_the_period_and_keeps_the_others(s3_env: S3Server) -> N
     ]
 
 
-def write_in_process(endpoint: str, day: date, start: object) -> int:
-    """Publish one period from a spawned process, as soon as every writer is ready."""
+def write_in_process(endpoint: str, day: date, start: object, results: object) -> None:
+    """Publish one period from a spawned process, as soon as every writer is ready.
+
+    The parent may ignore SIGINT and SIGTERM (Dagster maps SIGTERM to SIGINT's handler),
+    and a spawned child inherits ignored signals: restore the defaults first.
+    """
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     settings = StorageSettings(mode="s3", s3_endpoint=endpoint, s3_region="us-east-1")
     uri = resolve_location(LOCATION, settings)
     table = orders(day)
-    start.wait()  # type: ignore[attr-defined]
-    return write_period(table, uri, storage_options(uri, settings), day_filter(day))
+    start.wait(timeout=WRITER_SECONDS)  # type: ignore[attr-defined]
+    version = write_period(table, uri, storage_options(uri, settings), day_filter(day))
+    results.put(version)  # type: ignore[attr-defined]
+
+
+def run_writers(endpoint: str, days: list[date]) -> list[int]:
+    """Return the versions that spawned writers published, one per day, stopping them all.
+
+    Every child is stopped whatever happens: terminated, then killed after a grace period.
+    """
+    context = multiprocessing.get_context("spawn")
+    start = context.Barrier(len(days))
+    results = context.SimpleQueue()
+    writers = [
+        context.Process(target=write_in_process, args=(endpoint, day, start, results))
+        for day in days
+    ]
+    try:
+        for writer in writers:
+            writer.start()
+        deadline = time.monotonic() + WRITER_SECONDS
+        for writer in writers:
+            writer.join(timeout=max(0.0, deadline - time.monotonic()))
+        codes = [writer.exitcode for writer in writers]
+        assert codes == [0] * len(days), f"writers ended with {codes} (None: still running)"
+        return [results.get() for _ in days]
+    finally:
+        for writer in writers:
+            if writer.is_alive():
+                writer.terminate()
+                writer.join(timeout=STOP_GRACE_SECONDS)
+            if writer.is_alive():
+                writer.kill()
+                writer.join(timeout=STOP_GRACE_SECONDS)
+        results.close()
 
 
 def test_concurrent_writers_of_different_periods_both_land(s3_env: S3Server) -> None:
     # deltalake must not run in a forked process: spawn. Both create the table at once, so
     # one loses the conditional put of version 0 and commits on top of the other.
     days = [date(2026, 3, 1), date(2026, 3, 2)]
-    context = multiprocessing.get_context("spawn")
-    with context.Manager() as manager:
-        start = manager.Barrier(len(days))
-        with context.Pool(len(days)) as pool:
-            versions = pool.starmap(
-                write_in_process, [(s3_env.endpoint, day, start) for day in days]
-            )
+    versions = run_writers(s3_env.endpoint, days)
 
     assert sorted(versions) == [0, 1]
     settings = settings_for(s3_env)
