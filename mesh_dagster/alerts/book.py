@@ -138,6 +138,11 @@ class IncidentBook(AlertModel):
     records: dict[str, IncidentRecord] = Field(
         default_factory=dict, description="Incidents by dedup key."
     )
+    read_until: int | None = Field(
+        default=None,
+        description="Position of the last source event applied (e.g. an event-log storage "
+        "id), stored with the incidents so no event is applied twice.",
+    )
 
     # --- reading -------------------------------------------------------------------------
 

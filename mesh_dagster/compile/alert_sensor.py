@@ -12,6 +12,7 @@ from typing import Any
 
 from dagster import (
     AssetCheckEvaluation,
+    AssetCheckKey,
     AssetCheckSeverity,
     AssetKey,
     DagsterEventType,
@@ -24,9 +25,11 @@ from dagster import (
     SkipReason,
     sensor,
 )
+from dagster._core.event_api import PartitionKeyFilter
 from dagster._time import get_current_datetime
 
 from mesh_dagster.alerts import (
+    Incident,
     IncidentBook,
     IncidentKind,
     Sender,
@@ -36,6 +39,7 @@ from mesh_dagster.alerts import (
     incident_for,
 )
 from mesh_dagster.alerts.instance_store import InstanceBookStore
+from mesh_dagster.alerts.sla import SlaVerdictFacts, apply_sla_verdict
 from mesh_dagster.compile.assets import op_name
 from mesh_dagster.compile.specs import SLA_CHECK, ProductSpecs
 from mesh_dagster.spec.mesh import Mesh
@@ -43,6 +47,7 @@ from mesh_dagster.spec.models import DataProduct
 
 SENSOR_NAME = "mesh_alerts"
 _BATCH = 1000
+_VERDICT_HISTORY = 20  # a period gets a handful of sla results: missed, late, hand-run ones
 _WATCHED = (
     DagsterEventType.ASSET_CHECK_EVALUATION,
     DagsterEventType.STEP_FAILURE,
@@ -80,12 +85,11 @@ class _Tick:
         partition: str | None,
         kind: IncidentKind,
         rule: str | None = None,
-        details: Mapping[str, Any] | None = None,
         at: datetime | None = None,
     ) -> None:
         key = dedup_key(product.name, partition, kind, rule)
         if self.book.is_open(key):
-            self.book, _ = self.book.resolve(key, at=at or self.now, details=details)
+            self.book, _ = self.book.resolve(key, at=at or self.now)
 
 
 def _records(instance: DagsterInstance, after: int) -> list[EventLogRecord]:
@@ -125,16 +129,7 @@ def _check_event(tick: _Tick, record: EventLogRecord) -> None:
     partition = evaluation.partition
     metadata = {key: value.value for key, value in evaluation.metadata.items()}
     if evaluation.check_name == SLA_CHECK:
-        status = metadata.get("status")
-        if status == "missed":
-            deadline = datetime.fromisoformat(str(metadata["deadline"]))
-            tick.open(product, "sla_missed", partition=partition, deadline=deadline)
-        elif status in ("late", "on_time"):
-            late = metadata.get("late_by_minutes")
-            details = {"late_by_minutes": late} if late is not None else None
-            published = str(metadata.get("published_at") or "")
-            at = datetime.fromisoformat(published) if published else None
-            tick.resolve(product, partition, "sla_missed", details=details, at=at)
+        _sla_verdict(tick, record, product, partition, metadata)
         return
     rule = evaluation.check_name
     if evaluation.passed:
@@ -150,6 +145,69 @@ def _check_event(tick: _Tick, record: EventLogRecord) -> None:
     tick.open(
         product, "check_failed", partition=partition, rule=rule, severity=severity, details=figures
     )
+
+
+def _instant(value: object) -> datetime | None:
+    return datetime.fromisoformat(str(value)) if value else None
+
+
+def _sla_verdict(
+    tick: _Tick,
+    record: EventLogRecord,
+    product: DataProduct,
+    partition: str | None,
+    metadata: Mapping[str, Any],
+) -> None:
+    status = str(metadata.get("status") or "")
+    judged_at = datetime.fromtimestamp(record.timestamp, tz=UTC)
+    deadline = _instant(metadata.get("deadline"))
+    late = metadata.get("late_by_minutes")
+    verdict = SlaVerdictFacts(
+        product=product.name,
+        partition=partition,
+        status=status,
+        judged_at=judged_at,
+        deadline=deadline,
+        published_at=_instant(metadata.get("published_at")),
+        failed_before=status == "late"
+        and _failed_before(tick.instance, record, tick.key_of[product.name], partition),
+        late_by_minutes=late if isinstance(late, (int, float)) else None,
+    )
+
+    def incident(opened_at: datetime) -> Incident:
+        return incident_for(
+            tick.mesh,
+            product,
+            "sla_missed",
+            opened_at=opened_at,
+            dagster_url=tick.dagster_url,
+            partition=partition,
+            deadline=deadline,
+        )
+
+    tick.book = apply_sla_verdict(tick.book, verdict, incident)
+
+
+def _failed_before(
+    instance: DagsterInstance, record: EventLogRecord, key: AssetKey, partition: str | None
+) -> bool:
+    """Return whether a `missed` or `late` verdict on the period was recorded before this one."""
+    partition_filter = PartitionKeyFilter(key=partition) if partition is not None else None
+    history = instance.event_log_storage.get_asset_check_execution_history(
+        AssetCheckKey(key, SLA_CHECK), limit=_VERDICT_HISTORY, partition_filter=partition_filter
+    )
+    for execution in history:
+        event = execution.event.dagster_event if execution.event else None
+        evaluation = event.event_specific_data if event else None
+        if (
+            execution.event is not None
+            and execution.event.timestamp < record.timestamp
+            and isinstance(evaluation, AssetCheckEvaluation)
+            and evaluation.metadata.get("status") is not None
+            and evaluation.metadata["status"].value in ("missed", "late")
+        ):
+            return True
+    return False
 
 
 def _failed_error_check(instance: DagsterInstance, run_id: str, key: AssetKey) -> bool:
@@ -208,10 +266,15 @@ def build_alert_sensor(
         now = get_current_datetime().astimezone(UTC)
         after = int(json.loads(context.cursor)["after"]) if context.cursor else -1
         store = InstanceBookStore(context.instance, SENSOR_NAME)
+        book = store.load()
+        # The book records the last event it applied, in the same write as the incidents:
+        # events are applied once even when the tick dies before its cursor is stored.
+        if book.read_until is not None:
+            after = max(after, book.read_until)
         tick = _Tick(
             mesh,
             context.instance,
-            store.load(),
+            book,
             by_key,
             by_op,
             key_of,
@@ -228,6 +291,8 @@ def build_alert_sensor(
                 _step_failure(tick, record)
             else:
                 _materialization(tick, record)
+        if records:
+            tick.book = tick.book.model_copy(update={"read_until": records[-1].storage_id})
         store.save(tick.book)
         book, report = deliver(tick.book, senders, now, checkpoint=store.save)
         store.save(book)

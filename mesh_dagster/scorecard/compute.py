@@ -122,7 +122,9 @@ def score_product(
     target = mesh.availability_target_of(product)
     spans = tuple(
         span
-        for span in derive_incidents(history, window.until)
+        for span in derive_incidents(
+            history, window.until, {item.period.key: item.deadline for item in due}
+        )
         if window.since <= span.opened_at < window.until
     )
     return ProductScorecard(

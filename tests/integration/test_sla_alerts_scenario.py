@@ -28,6 +28,9 @@ from dagster import (
 from dagster._core.test_utils import freeze_time
 
 from mesh_dagster import MeshResource, build_definitions
+from mesh_dagster.scorecard import Window, compute_scorecard
+from mesh_dagster.scorecard.instance_history import read_history
+from mesh_dagster.spec import load_mesh
 
 ORDER_EVENTS = AssetKey(["orders", "order-events"])
 ORDERS_DAILY = AssetKey(["orders", "orders-daily"])
@@ -135,6 +138,13 @@ def pagerduty_actions(receiver: Any) -> list[tuple[str, str]]:
         (body["event_action"], body["payload"]["component"] if "payload" in body else "")
         for body in receiver.accepted("/pagerduty")
     ]
+
+
+def pagerduty_pages(receiver: Any, product: str) -> list[str]:
+    """Return the actions PagerDuty got for ``product``'s incidents (by their dedup keys)."""
+    bodies = receiver.accepted("/pagerduty")
+    keys = {b["dedup_key"] for b in bodies if b.get("payload", {}).get("component") == product}
+    return [body["event_action"] for body in bodies if body["dedup_key"] in keys]
 
 
 def sla_statuses(mesh: Mesh, key: AssetKey) -> list[tuple[str | None, Any]]:
@@ -246,3 +256,50 @@ def test_a_backfill_of_last_month_changes_no_verdict(scenario: Mesh) -> None:
     assert scenario.build(at(10, 5), "2026-03-10", ORDER_EVENTS, ORDERS_DAILY)
     scenario.tick("mesh_sla", at(10, 10))
     assert sla_statuses(scenario, ORDERS_DAILY) == [("2026-03-10", "on_time")]
+
+
+def test_a_miss_learnt_after_the_data_landed_is_told_opened_and_resolved(
+    scenario: Mesh, http_receiver: Any
+) -> None:
+    day = "2026-03-10"
+    scenario.tick("mesh_sla", at(4))
+    scenario.tick("mesh_alerts", at(4, 30))
+    # The daemon is down from 05:00 to 13:00: the 07:00 deadline passes unjudged, and the
+    # period is published at 12:00.
+    assert scenario.build(at(12), day, ORDER_EVENTS, ORDERS_DAILY)
+    scenario.tick("mesh_sla", at(13))
+    assert sla_statuses(scenario, ORDERS_DAILY) == [(day, "late")]
+    scenario.tick("mesh_alerts", at(13, 1))
+    expected = [
+        "[orders] SLA missed: orders-daily 2026-03-10: Partition 2026-03-10 of orders-daily "
+        "was not published by its deadline, 2026-03-11 07:00 UTC.",
+        "[orders] Resolved: SLA missed: orders-daily 2026-03-10: Partition 2026-03-10 of "
+        "orders-daily was published at 2026-03-11 12:00 UTC, after its deadline of "
+        "2026-03-11 07:00 UTC.",
+    ]
+    assert slack_texts(http_receiver, "orders-daily") == expected
+    assert pagerduty_pages(http_receiver, "orders-daily") == ["trigger", "resolve"]
+
+    # Exactly once: re-ticks, a restart, and a tick whose cursor was never stored (the
+    # process died after the notices went out) repeat nothing.
+    scenario.tick("mesh_sla", at(13, 2))
+    scenario.tick("mesh_alerts", at(13, 3))
+    scenario.load()
+    scenario.tick("mesh_sla", at(13, 4))
+    scenario.tick("mesh_alerts", at(13, 5))
+    scenario.cursors.pop("mesh_alerts")
+    scenario.tick("mesh_alerts", at(13, 6))
+    assert slack_texts(http_receiver, "orders-daily") == expected
+    assert pagerduty_pages(http_receiver, "orders-daily") == ["trigger", "resolve"]
+    assert sla_statuses(scenario, ORDERS_DAILY) == [(day, "late")]
+
+    # The scorecard counts it as an sla_missed incident, from the deadline to the publish.
+    assert scenario.defs is not None
+    mesh = load_mesh(scenario.specs)
+    window = Window(at(0, day=10), at(0, day=12))
+    card = compute_scorecard(mesh, read_history(scenario.instance, mesh, window))
+    orders = next(c for c in card.products if c.product == "orders-daily")
+    assert [(s.kind, s.partition, s.opened_at, s.resolved_at) for s in orders.incident_spans] == [
+        ("sla_missed", day, at(7), at(12))
+    ]
+    assert (orders.availability.late, orders.incidents.sla_missed) == (1, 1)
