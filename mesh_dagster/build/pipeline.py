@@ -10,6 +10,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from mesh_dagster.build.context import TransformContext, view_name
+from mesh_dagster.build.limits import query_time_limit
 from mesh_dagster.build.prepare import cast_to_schema, publishable
 from mesh_dagster.build.transform import run_transform
 from mesh_dagster.checks.engine import EngineSettings
@@ -132,7 +133,8 @@ def build_product(
     """Build one period of ``product``; publish only if every error-severity check passed."""
     started = time.monotonic()
     context = build_context(mesh, product, period, settings.storage)
-    result = run_transform(context, settings.engine)
+    limit = query_time_limit(mesh, product)
+    result = run_transform(context, settings.engine, limit)
     prepared = apply_pii(
         cast_to_schema(result, product),
         product,
@@ -140,7 +142,7 @@ def build_product(
         passthrough_columns(mesh, product),
         settings.pii_key_env,
     )
-    outcomes = evaluate_checks(plan_checks(product), prepared, period, settings.engine)
+    outcomes = evaluate_checks(plan_checks(product), prepared, period, settings.engine, limit)
     uri = table_uri(product, settings.storage)
     if failed_errors(outcomes):
         return BuildResult(

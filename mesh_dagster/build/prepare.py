@@ -5,6 +5,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 from mesh_dagster.io.arrow_types import arrow_type
+from mesh_dagster.io.errors import DataValueError, describe_library_error
 from mesh_dagster.spec.models import DataProduct
 
 
@@ -39,6 +40,18 @@ def cast_to_schema(table: pa.Table, product: DataProduct) -> pa.Table:
 
 
 def publishable(table: pa.Table, product: DataProduct) -> pa.Table:
-    """Return exactly the declared columns, typed, with Delta-friendly nullable fields."""
+    """Return exactly the declared columns, typed, with Delta-friendly nullable fields.
+
+    Raises DataValueError naming the column (never a value) when one cannot be cast.
+    """
     fields = [pa.field(c.name, arrow_type(c.type), nullable=True) for c in product.spec.columns]
-    return table.select([c.name for c in product.spec.columns]).cast(pa.schema(fields))
+    columns: list[pa.ChunkedArray] = []
+    for target in fields:
+        try:
+            columns.append(table.column(target.name).cast(target.type))
+        except pa.ArrowException as error:
+            raise DataValueError(
+                f"'{product.name}' cannot be published: "
+                f"{describe_library_error(error, target.name)}"
+            ) from None
+    return pa.Table.from_arrays(columns, schema=pa.schema(fields))

@@ -9,13 +9,20 @@ import duckdb
 import pyarrow as pa
 
 from mesh_dagster.checks import details
-from mesh_dagster.checks.engine import EngineLimits, EngineSettings, open_engine
+from mesh_dagster.checks.engine import (
+    EngineLimits,
+    EngineSettings,
+    TimeLimit,
+    open_engine,
+    time_limit,
+)
 from mesh_dagster.checks.identifiers import identifier
 from mesh_dagster.checks.outcome import CheckOutcome, failed_errors, summarize_failures
 from mesh_dagster.checks.plan import CheckPlan, PlannedCheck
 from mesh_dagster.checks.samples import duplicate_keys, failing_row_keys
 from mesh_dagster.checks.scan import Measure, ScanResult, canonical_predicate, probe, run_scan
 from mesh_dagster.checks.typed import INPUT_VIEW, TypedInput, create_typed_view
+from mesh_dagster.io.errors import DataValueError, describe_library_error
 from mesh_dagster.spec.periods import Period
 
 __all__ = [
@@ -228,6 +235,7 @@ def evaluate_checks(
     table: pa.Table,
     period: Period | None,
     settings: EngineLimits | None = None,
+    limit: TimeLimit | None = None,
 ) -> list[CheckOutcome]:
     """Return the outcome of every planned check on ``table``, in plan order.
 
@@ -235,21 +243,32 @@ def evaluate_checks(
     own); samples are fetched afterwards, in one more scan, only for checks that failed.
     ``period`` is the run's partition window; without it ``partition_bounds`` is not
     evaluated. Raises CheckRefusedError, before any rule is evaluated, when a check's SQL
-    tries to read files, reach the network, run statements or is not one SQL expression.
-    ``table`` is only read.
+    tries to read files, reach the network, run statements or is not one SQL expression;
+    QueryTimeoutError when the checks together run past ``limit``; DataValueError (class
+    and column, never a value) when DuckDB fails outside any one rule. ``table`` is only read.
     """
     connection = open_engine(settings or EngineSettings())
+    step = f"evaluating the checks of '{plan.product}'"
     try:
-        connection.register(INPUT_VIEW, table)
-        _bind_period(connection, period)
-        run = _Run(plan, create_typed_view(connection, plan, table.column_names), period)
-        _prepare(connection, run)
-        runnable = [
-            check
-            for check in plan.checks
-            if check.name not in run.blocked and check.name not in run.skipped
-        ]
-        run.scan = run_scan(connection, [m for check in runnable for m in _measures(check, run)])
-        return _with_samples(connection, [_outcome(check, run) for check in plan.checks], run)
+        with time_limit(connection, limit, step, "the checks"):
+            return _evaluate(connection, plan, table, period)
+    except duckdb.Error as error:
+        raise DataValueError(f"{step} failed: {describe_library_error(error)}") from None
     finally:
         connection.close()
+
+
+def _evaluate(
+    connection: duckdb.DuckDBPyConnection, plan: CheckPlan, table: pa.Table, period: Period | None
+) -> list[CheckOutcome]:
+    connection.register(INPUT_VIEW, table)
+    _bind_period(connection, period)
+    run = _Run(plan, create_typed_view(connection, plan, table.column_names), period)
+    _prepare(connection, run)
+    runnable = [
+        check
+        for check in plan.checks
+        if check.name not in run.blocked and check.name not in run.skipped
+    ]
+    run.scan = run_scan(connection, [m for check in runnable for m in _measures(check, run)])
+    return _with_samples(connection, [_outcome(check, run) for check in plan.checks], run)

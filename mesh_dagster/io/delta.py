@@ -12,10 +12,10 @@ from uuid import uuid4
 import pyarrow as pa
 import pyarrow.compute as pc
 from deltalake import CommitProperties, DeltaTable, write_deltalake
-from deltalake.exceptions import TableNotFoundError
+from deltalake.exceptions import CommitFailedError, DeltaError, TableNotFoundError
 from deltalake.fs import DeltaStorageHandler
 
-from mesh_dagster.io.errors import classify_storage_error
+from mesh_dagster.io.errors import DataValueError, classify_storage_error, describe_library_error
 from mesh_dagster.spec.periods import Period
 
 
@@ -71,6 +71,21 @@ def storage_errors(uri: str, options: dict[str, str]) -> Iterator[None]:
         if failure is None:
             raise
         raise failure from error
+
+
+@contextmanager
+def data_errors(uri: str) -> Iterator[None]:
+    """Turn delta-rs and Arrow failures on the rows into a DataValueError without values.
+
+    delta-rs quotes offending rows (constraint and invariant violations); only the error's
+    class is kept, and the original is not chained, so it reaches no log or alert.
+    """
+    try:
+        yield
+    except CommitFailedError:
+        raise  # a concurrent commit won: no rows quoted, and the caller may retry
+    except (DeltaError, pa.ArrowException) as error:
+        raise DataValueError(f"publishing {uri} failed: {describe_library_error(error)}") from None
 
 
 def open_table(uri: str, options: dict[str, str]) -> DeltaTable | None:
@@ -151,7 +166,7 @@ def write_period(
     merge = _check_schema(_as_arrow(existing.schema()), table.schema, uri) if existing else False
     partition_by = [period_filter.column] if period_filter and period_filter.is_date else None
     write_id = uuid4().hex
-    with storage_errors(uri, options):
+    with storage_errors(uri, options), data_errors(uri):
         write_deltalake(
             uri,
             table,

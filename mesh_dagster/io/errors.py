@@ -64,7 +64,17 @@ _STORAGE_MARKERS: tuple[tuple[StorageReason, tuple[str, ...]], ...] = (
     ),
     (
         "server_error",
-        ("500 Internal Server Error", "502 Bad Gateway", "503 Service", "SlowDown"),
+        (
+            "500 Internal Server Error",
+            "502 Bad Gateway",
+            "503 Service",
+            "504 Gateway Timeout",
+            "429 Too Many Requests",
+            "SlowDown",
+            "<Code>InternalError</Code>",
+            "<Code>ServiceUnavailable</Code>",
+            "<Code>RequestTimeout</Code>",
+        ),
     ),
 )
 _TRANSIENT: frozenset[StorageReason] = frozenset({"unreachable", "server_error"})
@@ -124,3 +134,60 @@ def classify_storage_error(
             message = _describe(reason, uri, endpoint, match.group(1) if match else None)
             return StorageError(message, reason=reason, transient=reason in _TRANSIENT)
     return None
+
+
+class DataValueError(RuntimeError):
+    """Raised when a library fails on the data; the message never holds a row value."""
+
+
+# What each library error class says happened, in words; the library's own text is never
+# shown because it can quote row values (DuckDB, Arrow and delta-rs all do).
+_LIBRARY_ERROR_WORDS: tuple[tuple[str, str], ...] = (
+    ("ConversionException", "a value could not be converted"),
+    ("OutOfRangeException", "a value was out of range"),
+    ("InvalidInputException", "a value was not valid input"),
+    ("ConstraintException", "a value broke a constraint"),
+    ("OutOfMemoryException", "DuckDB ran out of memory"),
+    ("ArrowInvalid", "a value could not be converted"),
+    ("ArrowTypeError", "a value had the wrong type"),
+    ("ArrowNotImplementedError", "a type cannot be converted"),
+    ("SchemaMismatchError", "the data does not match the table's schema"),
+    ("DeltaProtocolError", "the table refused the rows (a constraint or invariant)"),
+    ("CommitFailedError", "the commit was refused"),
+    ("DeltaError", "the Delta table refused the write"),
+)
+# Raised before any row is read: the text names SQL, never data, so it may be shown.
+_SQL_ERRORS = ("ParserException", "BinderException", "CatalogException")
+_COLUMN_MARKERS = (
+    re.compile(r"when casting from source column ([A-Za-z_][A-Za-z0-9_]{0,62})\b"),
+    re.compile(r"Conversion failed for column ([A-Za-z_][A-Za-z0-9_]{0,62}) with type"),
+)
+
+
+def error_column(error: BaseException) -> str | None:
+    """Return the column a library names in ``error`` (DuckDB casts, Arrow from pandas)."""
+    text = str(error)
+    for marker in _COLUMN_MARKERS:
+        match = marker.search(text)
+        if match:
+            return match.group(1)
+    return None
+
+
+def describe_library_error(error: BaseException, column: str | None = None) -> str:
+    """Return ``error`` as its class, the column where known, and what happened: no values.
+
+    ``ConversionException in column 'signup_date' (a value could not be converted; row
+    values are not shown)``. SQL errors raised before any row is read (parser, binder,
+    catalog) keep their first line, which names only the SQL.
+    """
+    name = type(error).__name__
+    if name in _SQL_ERRORS:
+        first = str(error).splitlines()[0] if str(error) else ""
+        return f"{name} ({first})" if first else name
+    column = column or error_column(error)
+    where = f" in column '{column}'" if column else ""
+    names = [kind.__name__ for kind in type(error).__mro__]
+    words = next((words for kind, words in _LIBRARY_ERROR_WORDS if kind in names), None)
+    said = f"{words}; row values are not shown" if words else "row values are not shown"
+    return f"{name}{where} ({said})"

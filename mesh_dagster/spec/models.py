@@ -378,6 +378,25 @@ class AlertsSpec(StrictModel):
     )
 
 
+class LimitsSpec(StrictModel):
+    """Run-time limits of this product's build."""
+
+    query_timeout: timedelta | None = Field(
+        default=None,
+        description=(
+            "Longest the SQL transform, and separately the checks, may run before being stopped "
+            "(`30m`, `2h`; default: the policy's `limits.query_timeout`, else 15m)."
+        ),
+    )
+
+    @field_validator(
+        "query_timeout", mode="before", json_schema_input_type=values.DurationText | None
+    )
+    @classmethod
+    def _duration(cls, value: Any) -> Any:
+        return None if value is None else values.parse_duration(value)
+
+
 class ProductSpec(StrictModel):
     """What the product is, how it is built and what it promises."""
 
@@ -413,6 +432,9 @@ class ProductSpec(StrictModel):
     )
     alerts: AlertsSpec = Field(
         default_factory=AlertsSpec, description="Extra alert channels for this product."
+    )
+    limits: LimitsSpec = Field(
+        default_factory=LimitsSpec, description="Run-time limits of this product's build."
     )
 
 

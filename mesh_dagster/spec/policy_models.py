@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator
@@ -88,6 +89,26 @@ class PolicyRules(StrictModel):
     _prefix = field_validator("output_locations")(_location_prefix)
 
 
+DEFAULT_QUERY_TIMEOUT = timedelta(minutes=15)
+
+
+class PolicyLimits(StrictModel):
+    """Run-time limits of every build; a product may set its own in `spec.limits`."""
+
+    query_timeout: timedelta = Field(
+        default=DEFAULT_QUERY_TIMEOUT,
+        description=(
+            "Longest a product's SQL transform, and separately its checks, may run before being "
+            "stopped (`15m`, `1h`; default 15m)."
+        ),
+    )
+
+    @field_validator("query_timeout", mode="before", json_schema_input_type=values.DurationText)
+    @classmethod
+    def _duration(cls, value: Any) -> Any:
+        return values.parse_duration(value)
+
+
 class DomainPolicy(StrictModel):
     """A domain's alert channels and its tightened rules."""
 
@@ -164,6 +185,10 @@ class MeshPolicy(StrictModel):
     )
     rules: PolicyRules = Field(
         default_factory=PolicyRules, description="Rules every product must satisfy."
+    )
+    limits: PolicyLimits = Field(
+        default_factory=PolicyLimits,
+        description="Run-time limits of every build (`query_timeout`); a spec may override them.",
     )
     domains: dict[str, DomainPolicy] = Field(
         default_factory=dict, description="Per domain: its alert channels and its tightened rules."

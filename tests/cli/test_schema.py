@@ -43,6 +43,7 @@ def test_schema_of_the_policy(runner: CliRunner) -> None:
         "kind",
         "defaults",
         "rules",
+        "limits",
         "domains",
         "alert_channels",
     }
