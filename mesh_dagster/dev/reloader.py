@@ -17,6 +17,14 @@ from mesh_dagster.spec.mesh import Mesh
 from mesh_dagster.spec.printable import printable
 
 
+def absolute(path: Path) -> Path:
+    """Return ``path`` made absolute through its folder's links, not its own.
+
+    A changed spec that is a link (to ``/dev/zero``, to nothing) is named by the link.
+    """
+    return path.parent.resolve() / path.name
+
+
 def is_spec_file(change: Change, path: str) -> bool:
     """Return whether a changed path is a spec file (what ``load_mesh`` reads)."""
     name = Path(path).name
@@ -82,7 +90,7 @@ class SpecsReloader:
     known: set[Path] = field(default_factory=set)
 
     def _take_stock(self) -> set[Path]:
-        before, self.known = self.known, {path.resolve() for path in spec_files(self.specs)}
+        before, self.known = self.known, {absolute(path) for path in spec_files(self.specs)}
         return before
 
     def publish_initial(self, mesh: Mesh) -> None:
@@ -102,7 +110,8 @@ class SpecsReloader:
         what = display_path(self.specs)
         try:
             known = self._take_stock()
-            what = describe_changes((Path(path).resolve() for _, path in changes), known) or what
+            changed = (absolute(Path(path)) for _, path in changes)
+            what = describe_changes(changed, known) or what
             return self._validate_and_serve(what)
         except Exception as error:  # `mesh dev` must outlive any input
             self.report(

@@ -16,7 +16,9 @@ from mesh_dagster.spec.mesh import Mesh
 from mesh_dagster.spec.models import API_VERSION, DataProduct
 from mesh_dagster.spec.policy import policy_violations, product_policy_violations
 from mesh_dagster.spec.policy_models import MeshPolicy
+from mesh_dagster.spec.printable import printable
 from mesh_dagster.spec.rules import RuleViolation, product_rule_violations
+from mesh_dagster.spec.spec_file import UnreadableSpecFile, read_spec_text
 from mesh_dagster.spec.validation_errors import validation_problems
 from mesh_dagster.spec.yaml_source import SourceMap, parse_yaml
 
@@ -40,35 +42,48 @@ class _Files:
 
 
 def spec_files(root: Path) -> list[Path]:
-    """Return every YAML file under ``root`` (or ``root`` itself), sorted."""
-    if root.is_file():
+    """Return every spec under ``root`` (or ``root`` itself), sorted.
+
+    A spec is anything named ``*.yaml`` or ``*.yml`` (not hidden): a folder, pipe or
+    broken link of that name is returned too, so that reading it reports what it is.
+    Linked folders are not followed (a link loop would never end).
+    """
+    if not root.is_dir():
         return [root]
-    found = [
-        Path(folder) / name
-        for folder, _, names in os.walk(root)
-        for name in names
-        if name.endswith((".yaml", ".yml")) and not name.startswith(".")
-    ]
+    found: list[Path] = []
+    for folder, folders, names in os.walk(root):
+        specs = [name for name in folders if _is_spec_name(name)]
+        folders[:] = [name for name in folders if name not in specs]
+        specs.extend(name for name in names if _is_spec_name(name))
+        found.extend(Path(folder) / name for name in specs)
     return sorted(found)
 
 
+def _is_spec_name(name: str) -> bool:
+    return name.endswith((".yaml", ".yml")) and not name.startswith(".")
+
+
 def display_path(path: Path) -> str:
-    """Return how problems name a file: relative to the working directory when inside it."""
+    """Return how problems name a file: relative to the working directory when inside it.
+
+    The folder is resolved, not the file itself: a link is named as the user named it
+    (a broken link by its own name, not by its missing target's). Characters that are
+    not printable (a terminal escape sequence, a newline) are shown escaped, so a file
+    name cannot rewrite the user's terminal or fake a message.
+    """
     try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
+        shown = str((path.parent.resolve() / path.name).relative_to(Path.cwd()))
+    except (ValueError, OSError, RuntimeError):
+        shown = str(path)
+    return printable(shown)
 
 
 def _parse_file(path: Path, problems: list[SpecProblem], files: _Files) -> None:
     file = display_path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        problems.append(SpecProblem(file, 1, 1, "", "cannot read file: it is not UTF-8 text."))
-        return
-    except OSError as error:
-        problems.append(SpecProblem(file, 1, 1, "", f"cannot read file: {error.strerror}."))
+        text = read_spec_text(path)
+    except UnreadableSpecFile as error:
+        problems.append(SpecProblem(file, error.line, error.column, "", error.message, error.hint))
         return
     document = parse_yaml(text, file)
     problems.extend(document.problems)
@@ -84,6 +99,8 @@ def _parse_file(path: Path, problems: list[SpecProblem], files: _Files) -> None:
         )
         return
     _note_declaration(data, files)
+    if not document.complete:
+        return  # a value was dropped for a YAML problem: validating would only add noise
     model = _model_for(data, source, problems)
     if model is None:
         return
@@ -217,7 +234,7 @@ def load_mesh(path: str | os.PathLike[str]) -> Mesh:
     """Return the validated mesh under ``path``; raise SpecError listing every problem."""
     root = Path(path)
     if not root.exists():
-        raise SpecError([SpecProblem(str(path), 1, 1, "", "no such file or folder.")])
+        raise SpecError([SpecProblem(printable(str(path)), 1, 1, "", "no such file or folder.")])
     problems: list[SpecProblem] = []
     files = _Files([], set(), False)
     for file in spec_files(root):

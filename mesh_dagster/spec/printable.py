@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+_SHORT = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 _SURROGATE_BYTES = range(0xDC80, 0xDD00)
 """What ``os.fsdecode`` turns undecodable bytes of a file name into."""
 
 
 def printable(text: str, limit: int | None = None) -> str:
-    """Return ``text`` with every non-printable character escaped (``\\x1b``, ``\\u202e``).
+    """Return ``text`` with every non-printable character escaped (``\\x1b``, ``\\n``).
 
     A file name can hold a terminal escape sequence, a newline or a right-to-left
     override; printed raw, it would rewrite the user's screen or disguise the name.
@@ -24,6 +25,8 @@ def printable(text: str, limit: int | None = None) -> str:
 def _escape(character: str) -> str:
     if character.isprintable():
         return character
+    if character in _SHORT:
+        return _SHORT[character]
     code = ord(character)
     if code in _SURROGATE_BYTES:
         return f"\\x{code - 0xDC00:02x}"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,7 @@ from mesh_dagster.dev.instance import LOCAL_INSTANCE_YAML, prepare_dagster_home
 from mesh_dagster.dev.reloader import SpecsReloader, describe_changes, describe_mesh, is_spec_file
 from mesh_dagster.dev.served_specs import ServedSpecs
 from mesh_dagster.dev.webserver import LocationState, ReloadError
+from mesh_dagster.spec.mesh import Mesh
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -193,3 +196,220 @@ def test_the_local_instance_settings_are_those_of_deploy(tmp_path: Path) -> None
     home = tmp_path / "home"
     assert prepare_dagster_home(home) == f"wrote the local instance settings to {home}/dagster.yaml"
     assert prepare_dagster_home(home) is None  # an existing dagster.yaml is never touched
+
+
+INVALID = (
+    "specs/orders/orders_daily.yaml changed: the specs are invalid; the UI keeps the last "
+    "valid definitions.\n1 spec problem:\nspecs/orders/orders_daily.yaml:"
+)
+ALIAS_BOMB = "".join(
+    f"{name}: &{name} [{','.join([f'*{previous}'] * 10 if previous else ['lol'] * 10)}]\n"
+    for previous, name in zip(["", *"abcdefghi"], "abcdefghij", strict=True)
+)
+
+
+def _text(text: str) -> Callable[[Path], None]:
+    return lambda path: path.write_text(text)
+
+
+def _sparse(path: Path) -> None:
+    with path.open("wb") as file:
+        file.truncate(2 * 1024 * 1024)  # 2 MiB that are never written or read
+
+
+HOSTILE_FILES: list[tuple[Callable[[Path], None], str]] = [
+    (
+        _text("a:\n" + "".join(f"{'  ' * (level + 1)}k:\n" for level in range(500))),
+        "65:129: YAML nested deeper than 64 levels. A spec needs a few levels; look for a "
+        "runaway bracket or indentation.",
+    ),
+    (
+        _text("a: " + "[" * 5000 + "]" * 5000),
+        "1:1003: YAML nested deeper than 64 levels. A spec needs a few levels; look for a "
+        "runaway bracket or indentation.",
+    ),
+    (
+        _text(ALIAS_BOMB),
+        "5:29: e: the YAML has more than 100,000 values once its aliases are expanded. Each "
+        "use of an alias ('*name') counts every value it repeats; a spec needs a few hundred.",
+    ),
+    (
+        _text("kind: !!python/name:os.system\n"),
+        "1:7: kind: YAML tags are not supported ('!!python/name:os.system'). Write the plain "
+        "value; quote it if it starts with '!'.",
+    ),
+    (
+        _text("base: &base {kind: DataProduct}\nspec:\n  <<: *base\n"),
+        "3:3: spec: YAML merge keys ('<<') are not supported. Write the fields out in full (an "
+        "alias '*name' may repeat a whole value); quote '<<' to mean the text.",
+    ),
+    (
+        os.mkfifo,
+        "1:1: cannot read file: it is a named pipe (FIFO), not a regular file. Only regular "
+        "files are read as specs.",
+    ),
+    (
+        lambda path: path.symlink_to("/dev/zero"),
+        "1:1: cannot read file: it is a device, not a regular file. Only regular files are "
+        "read as specs.",
+    ),
+    (
+        _sparse,
+        "1:1: cannot read file: it is larger than 1 MiB, the limit for a spec file. A "
+        "product's spec is a few kilobytes; put each product in its own file.",
+    ),
+    (
+        lambda path: path.write_bytes(b"apiVersion: \x89PNG\r\n\x1a\n\x00\x00"),
+        "1:13: cannot read file: it is not UTF-8 text. Save it as UTF-8 (a spec is text, "
+        "never a binary file).",
+    ),
+]
+
+
+def test_mesh_dev_survives_every_hostile_file_then_reloads_the_fix(
+    started: tuple[SpecsReloader, list[str], ServedSpecs],
+    specs: SpecFolder,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    reloader, reports, served = started
+    webserver = FakeWebserver(served)
+    monkeypatch.setattr(reloader_module, "reload_location", webserver)
+    before = reloader.mesh
+    path = specs.root / "orders" / "orders_daily.yaml"
+    changed = [(Change.modified, str(path.absolute()))]
+    for make, _ in HOSTILE_FILES:
+        path.unlink()
+        make(path)
+        assert reloader.on_change(changed) is False
+        assert served.target() == served.root / "specs.1"
+    assert reports == [INVALID + problem for _, problem in HOSTILE_FILES]
+    assert webserver.calls == []
+    assert reloader.mesh is before
+    assert [snapshot.name for snapshot in served.snapshots()] == ["specs.1"]
+
+    path.unlink()
+    specs.product(spec={"description": "Fixed."})
+    assert reloader.on_change(changed) is True
+    assert reports[-1] == (
+        "specs/orders/orders_daily.yaml changed: reloaded 1 product in 1 domain "
+        "(changed orders-daily)."
+    )
+    assert webserver.calls == ["specs.2"]
+    assert reloader.mesh is not None
+    assert reloader.mesh.product("orders-daily").spec.description == "Fixed."
+
+
+def test_a_link_to_a_device_is_named_by_the_link(
+    started: tuple[SpecsReloader, list[str], ServedSpecs], specs: SpecFolder
+) -> None:
+    reloader, reports, _ = started
+    link = specs.root / "zero.yaml"
+    link.symlink_to("/dev/zero")
+    assert reloader.on_change([(Change.added, str(link.absolute()))]) is False
+    assert reports[0].startswith("specs/zero.yaml added: the specs are invalid;")
+
+
+@pytest.mark.parametrize(
+    ("error", "shown"),
+    [
+        (
+            RecursionError("maximum recursion depth exceeded"),
+            "RecursionError: maximum recursion depth exceeded",
+        ),
+        (MemoryError(), "MemoryError"),
+        (OSError(28, "No space left on device"), "OSError: [Errno 28] No space left on device"),
+        (ValueError("bad\x1b[2J\nsecond line"), "ValueError: bad\\x1b[2J"),
+    ],
+)
+def test_any_error_while_loading_is_reported_and_the_next_change_reloads(
+    started: tuple[SpecsReloader, list[str], ServedSpecs],
+    specs: SpecFolder,
+    monkeypatch: pytest.MonkeyPatch,
+    error: BaseException,
+    shown: str,
+) -> None:
+    reloader, reports, served = started
+    webserver = FakeWebserver(served)
+    monkeypatch.setattr(reloader_module, "reload_location", webserver)
+    real_load = reloader_module.load_mesh
+    failures = [error]
+
+    def load_once_badly(path: Path) -> Mesh:
+        if failures:
+            raise failures.pop()
+        return real_load(path)
+
+    monkeypatch.setattr(reloader_module, "load_mesh", load_once_badly)
+    path = specs.product(spec={"description": "Changed."})
+    changed = [(Change.modified, str(path.absolute()))]
+    assert reloader.on_change(changed) is False
+    assert reports == [
+        f"specs/orders/orders_daily.yaml changed: loading the specs failed ({shown}); the UI "
+        "keeps the last valid definitions."
+    ]
+    assert [snapshot.name for snapshot in served.snapshots()] == ["specs.1"]
+    assert reloader.on_change(changed) is True
+    assert webserver.calls == ["specs.2"]  # the failed copy was removed
+
+
+def test_a_copy_that_fails_is_reported_and_nothing_is_served(
+    started: tuple[SpecsReloader, list[str], ServedSpecs],
+    specs: SpecFolder,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    reloader, reports, served = started
+
+    def full_disk(self: ServedSpecs, source: Path) -> Path:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(ServedSpecs, "stage", full_disk)
+    assert reloader.on_change() is False
+    assert reports == [
+        "specs: loading the specs failed (OSError: [Errno 28] No space left on device); the UI "
+        "keeps the last valid definitions."
+    ]
+    assert served.target() == served.root / "specs.1"
+
+
+def test_the_served_copy_links_what_it_must_not_copy(specs: SpecFolder, tmp_path: Path) -> None:
+    specs.product()
+    os.mkfifo(specs.root / "pipe.yaml")
+    (specs.root / "zero.yaml").symlink_to("/dev/zero")
+    (specs.root / "linked").symlink_to("orders", target_is_directory=True)
+    (specs.root / ".hidden.yaml").write_text("x")
+    snapshot = ServedSpecs(tmp_path / "served").stage(specs.root)
+    assert sorted(path.name for path in snapshot.iterdir()) == [
+        "linked",
+        "orders",
+        "pipe.yaml",
+        "zero.yaml",
+    ]
+    assert not (snapshot / "orders" / "orders_daily.yaml").is_symlink()
+    for name in ("pipe.yaml", "zero.yaml", "linked"):
+        assert os.readlink(snapshot / name) == str((specs.root / name).absolute())
+
+
+def test_the_watcher_starts_again_after_watching_fails(
+    started: tuple[SpecsReloader, list[str], ServedSpecs],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    reloader, reports, _ = started
+    stop, ready = threading.Event(), threading.Event()
+    ready.set()
+    seen: list[object] = []
+
+    def flaky_watch(*args: object, **kwargs: object) -> Iterator[set[tuple[Change, str]]]:
+        if not seen:
+            seen.append("failed")
+            raise FileNotFoundError(2, "No such file or directory")
+        yield {(Change.modified, "specs/orders/orders_daily.yaml")}
+        stop.set()
+
+    monkeypatch.setattr(reloader_module, "watch", flaky_watch)
+    monkeypatch.setattr(reloader, "on_change", lambda changes: seen.append(changes) or True)
+    reloader_module.watch_specs(reloader, stop, ready, retry_after=0.0)
+    assert seen == ["failed", {(Change.modified, "specs/orders/orders_daily.yaml")}]
+    assert reports == [
+        "watching specs failed (FileNotFoundError: [Errno 2] No such file or directory); "
+        "trying again in 0 s."
+    ]
