@@ -40,6 +40,9 @@ class MeshResource(ConfigurableResource):  # type: ignore[type-arg]
     )
     duckdb_threads: int | None = Field(default=None, description="DuckDB threads per build.")
     duckdb_memory_limit: str | None = Field(default=None, description="DuckDB memory limit.")
+    duckdb_temp_directory: str | None = Field(
+        default=None, description="Where DuckDB spills what exceeds its memory limit."
+    )
 
     @property
     def production(self) -> bool:
@@ -57,7 +60,9 @@ class MeshResource(ConfigurableResource):  # type: ignore[type-arg]
 
     def engine(self) -> EngineSettings:
         """Return the DuckDB limits of transforms and checks."""
-        return EngineSettings(self.duckdb_threads, self.duckdb_memory_limit)
+        return EngineSettings(
+            self.duckdb_threads, self.duckdb_memory_limit, self.duckdb_temp_directory
+        )
 
     def production_pii_key(self) -> bytes | None:
         """Return the production PII key from the environment, None when it is not set.
