@@ -80,7 +80,7 @@ def read_published(
 
 
 def _read_source(source: SourceSpec, storage: StorageSettings) -> pa.Table:
-    uri = resolve_location(source.location, storage)
+    uri = resolve_location(source.location, storage, confined=False)
     if source.format == "delta":
         rows = read_rows(uri, storage_options(uri, storage), None)
         if rows is None:

@@ -6,7 +6,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from mesh_dagster.spec.locations import LocationError, parse_location, shown
+
 StorageMode = Literal["local", "s3"]
+LocationReason = Literal["invalid", "outside_warehouse"]
+
+
+class UnsafeLocationError(RuntimeError):
+    """Raised before any read or write when a location is invalid or leaves the warehouse.
+
+    Terminal, like a missing bucket: retrying cannot help, so ``transient`` is False.
+    """
+
+    transient = False
+
+    def __init__(self, message: str, *, reason: LocationReason) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -20,19 +36,42 @@ class StorageSettings:
     extra_options: dict[str, str] = field(default_factory=dict)
 
 
-def resolve_location(location: str, settings: StorageSettings) -> str:
-    """Return the URI the table is really written to.
+def resolve_location(location: str, settings: StorageSettings, *, confined: bool = True) -> str:
+    """Return the URI the table at ``location`` is really read from and written to.
 
-    Local mode maps ``s3://bucket/prefix`` to ``<warehouse>/bucket/prefix`` and relative
-    paths under the warehouse; S3 mode keeps ``s3://`` URIs as they are.
+    Local mode maps ``s3://bucket/prefix`` to ``<warehouse>/bucket/prefix``; relative paths
+    go under the warehouse in either mode; S3 mode keeps ``s3://`` URIs, normalized. A
+    ``confined`` location (every product's table) on the local file system must resolve,
+    symbolic links and all, strictly inside the warehouse; an external source need not.
+
+    Raises UnsafeLocationError for an invalid location or one outside the warehouse: the
+    spec was validated, but this is checked again at the moment of reading or writing.
     """
-    location = location.rstrip("/")
-    if location.startswith("s3://"):
-        if settings.mode == "s3":
-            return location
-        return str((settings.warehouse / location.removeprefix("s3://")).resolve())
-    path = Path(location)
-    return str(path if path.is_absolute() else (settings.warehouse / path).resolve())
+    try:
+        parsed = parse_location(location, prefix=not confined)
+    except LocationError as error:
+        raise UnsafeLocationError(f"invalid location: {error}", reason="invalid") from None
+    if parsed.kind == "s3" and settings.mode == "s3":
+        return parsed.text
+    if parsed.shares_warehouse:
+        path = (settings.warehouse / Path(*parsed.parts)).resolve()
+    else:
+        path = Path("/", *parsed.parts)
+    if confined:
+        path = path.resolve()
+        _check_inside(path, settings.warehouse.resolve(), location)
+    return str(path)
+
+
+def _check_inside(path: Path, warehouse: Path, location: str) -> None:
+    if warehouse in path.parents:
+        return
+    raise UnsafeLocationError(
+        f"the location {shown(location)} resolves to {path}, outside the warehouse "
+        f"{warehouse}; a table on the local file system must lie strictly inside the "
+        "warehouse. Nothing was read or written.",
+        reason="outside_warehouse",
+    )
 
 
 def storage_options(uri: str, settings: StorageSettings) -> dict[str, str]:
