@@ -177,6 +177,7 @@ def test_translator_overrides_without_forking(example_specs: Path) -> None:
 def test_a_new_spec_file_is_a_new_product(example_specs: Path) -> None:
     source = yaml.safe_load((example_specs / "orders" / "orders_daily.yaml").read_text())
     source["metadata"]["name"] = "orders-weekly-test"
+    source["spec"]["output"]["location"] = "s3://data-platform/products/orders/weekly_test/"
     (example_specs / "orders" / "orders_weekly_test.yaml").write_text(yaml.safe_dump(source))
     defs = build_definitions(example_specs)
     assert defs.resolve_asset_graph().has(AssetKey(["orders", "orders-weekly-test"]))
