@@ -41,6 +41,7 @@ from mesh_dagster.alerts import (
 from mesh_dagster.alerts.instance_store import InstanceBookStore
 from mesh_dagster.alerts.sla import SlaVerdictFacts, apply_sla_verdict
 from mesh_dagster.compile.assets import op_name
+from mesh_dagster.compile.event_log import require_cross_run_event_log
 from mesh_dagster.compile.specs import SLA_CHECK, ProductSpecs
 from mesh_dagster.spec.mesh import Mesh
 from mesh_dagster.spec.models import DataProduct
@@ -263,6 +264,7 @@ def build_alert_sensor(
         description="Turns SLA misses, failed checks and failed runs into incidents and notices.",
     )
     def _alerts(context: SensorEvaluationContext) -> SkipReason:
+        require_cross_run_event_log(context.instance)  # its cursor spans runs
         now = get_current_datetime().astimezone(UTC)
         after = int(json.loads(context.cursor)["after"]) if context.cursor else -1
         store = InstanceBookStore(context.instance, SENSOR_NAME)

@@ -5,6 +5,10 @@ x 90 days is about a million of them. These queries read the same rows as
 ``get_asset_check_execution_history`` and ``fetch_materializations`` do, but let the
 database sum up what went right (``sql_checks``). ``api_history`` reads the same through
 the public API; the tests hold the two to the same answer.
+
+Run-sharded SQLite (Dagster's plain default) mirrors asset events and check results into
+its index file, which these queries read; its storage serializes connections behind one
+lock, so there every query runs on the one connection, one after another.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from typing import Any
 
 from dagster._core.storage.event_log.sql_event_log import SqlEventLogStorage
 
+from mesh_dagster.compile.event_log import is_run_sharded
 from mesh_dagster.scorecard.history import ProductHistory, compact_evaluations
 from mesh_dagster.scorecard.read_plan import ReadPlan
 from mesh_dagster.scorecard.sql_checks import (
@@ -35,15 +40,23 @@ def read_sql_history(storage: SqlEventLogStorage, plan: ReadPlan) -> dict[str, P
     """Return each product's history in the plan's span (without run failures).
 
     The check tallies, the bulk of the work and the database's, are read on two more
-    connections (each half of the span) while this one reads publishes.
+    connections (each half of the span) while this one reads publishes, where the storage
+    hands out connections of their own (not run-sharded SQLite's one locked connection).
     """
     with storage.index_connection() as conn:
         span = Span.of(conn, plan)
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            halves = [pool.submit(_tally, storage, span, ids) for ids in id_ranges(conn, span, 2)]
+        if is_run_sharded(storage):
+            tallies = read_check_tallies(conn, span, id_ranges(conn, span, 1)[0])
             first_seen = read_first_seen(conn, span)
             publishes = read_publishes(conn, span)
-            tallies = [row for half in halves for row in half.result()]
+        else:
+            with ThreadPoolExecutor(max_workers=2) as pool:
+                halves = [
+                    pool.submit(_tally, storage, span, ids) for ids in id_ranges(conn, span, 2)
+                ]
+                first_seen = read_first_seen(conn, span)
+                publishes = read_publishes(conn, span)
+                tallies = [row for half in halves for row in half.result()]
         results = read_check_results(conn, span, tallies)
     histories: dict[str, ProductHistory] = {}
     for name in sorted(plan.keys):

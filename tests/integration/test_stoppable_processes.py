@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -62,6 +63,10 @@ def run_ignoring_signals(*args: str, timeout: float) -> subprocess.CompletedProc
         os.killpg(process.pid, signal.SIGKILL)  # SIGKILL cannot be ignored
         output, _ = process.communicate(timeout=30)
         raise AssertionError(f"pytest did not end within {timeout:.0f}s:\n{output}") from None
+    # multiprocessing's resource tracker ends once the pipe of its parent closes.
+    deadline = time.monotonic() + 15
+    while group_members(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
     assert group_members(process.pid) == [], output
     return subprocess.CompletedProcess(process.args, process.returncode, output, "")
 
