@@ -161,7 +161,7 @@ def check_timezone(name: str) -> str:
     """Return the IANA timezone name if it exists, or raise ValueError."""
     try:
         ZoneInfo(name)
-    except (KeyError, ValueError):
+    except (KeyError, ValueError, OSError):  # OSError: a name too long for a file name
         raise HintedValueError(
             f"unknown timezone '{name}'; expected an IANA name such as 'UTC' or 'Europe/Berlin'",
             did_you_mean(name, available_timezones()),

@@ -392,3 +392,14 @@ def test_validate_reports_deep_nesting_not_a_recursion_error(
         "for a runaway bracket or indentation.\n"
         "✗ 1 problem in 1 file (1 file checked).\n",
     )
+
+
+def test_a_timezone_too_long_for_a_file_name_is_unknown_not_an_os_error(
+    specs: SpecFolder,
+) -> None:
+    zone = "Europe/" + "x" * 300  # zoneinfo opens a file of that name: ENAMETOOLONG
+    specs.product(spec={"schedule": {"timezone": zone}})
+    assert specs.problems() == [
+        f"{FILE}:12:5: spec.schedule.timezone: unknown timezone '{zone}'; expected an IANA "
+        "name such as 'UTC' or 'Europe/Berlin'."
+    ]
