@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import json
 import os
+import random
 
 import pytest
 from spec_folder import SpecFolder, dump_yaml, product_data
 from typer.testing import CliRunner
 
 from mesh_dagster.cli.main import app
+from mesh_dagster.spec.errors import SpecError
 from mesh_dagster.spec.loader import display_path, spec_files
 from mesh_dagster.spec.printable import printable
 from mesh_dagster.spec.spec_file import MAX_SPEC_BYTES
@@ -403,3 +405,42 @@ def test_a_timezone_too_long_for_a_file_name_is_unknown_not_an_os_error(
         f"{FILE}:12:5: spec.schedule.timezone: unknown timezone '{zone}'; expected an IANA "
         "name such as 'UTC' or 'Europe/Berlin'."
     ]
+
+
+# Seeded fuzzing --------------------------------------------------------------------------
+
+_FUZZ_PIECES = [
+    "&a ", "*a", "<<: ", "!x ", "!!binary ", "!<tag:x> ", "[", "]", "{", "}", ": ", "- ",
+    "? ", "\n", "  ", "'", '"', "\t", "%TAG ! tag:x,2000:\n", "---\n", "...\n", "\x00",
+    "\x1b", "\ufeff", "9" * 5000, "2026-02-30", "=", "~", "&b [*a,*a,*a]", "|\n", ">-\n",
+    "#", ",", "*", "&", "!", "[" * 100, "{a: " * 70, "- " * 70,
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_mutated_specs_give_located_problems_never_a_traceback(
+    specs: SpecFolder, seed: int
+) -> None:
+    rng = random.Random(seed)
+    reported = 0
+    for _ in range(50):
+        text = BASE
+        for _ in range(rng.randint(1, 5)):
+            at = rng.randint(0, len(text))
+            roll = rng.random()
+            if roll < 0.6:
+                text = text[:at] + rng.choice(_FUZZ_PIECES) + text[at:]
+            elif roll < 0.85:
+                text = text[:at] + text[at + rng.randint(1, 30) :]
+            else:
+                text = text[:at] + chr(rng.randint(1, 0xD7FF)) + text[at:]
+        specs.write("orders/orders_daily.yaml", text)
+        try:
+            specs.load()
+        except SpecError as error:
+            reported += 1
+            for problem in error.problems:
+                assert problem.file == FILE
+                assert problem.line >= 1 and problem.column >= 1
+                assert problem.message.endswith((".", "?")), problem
+    assert reported > 30  # the mutations do break the spec
