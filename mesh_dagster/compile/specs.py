@@ -13,14 +13,16 @@ from dagster import (
     AssetKey,
     AssetSpec,
     AutomationCondition,
+    PartitionMapping,
     PartitionsDefinition,
 )
 
 from mesh_dagster.checks.plan import CheckPlan, plan_checks
+from mesh_dagster.compile.overlap_mapping import TimeOverlapPartitionMapping
 from mesh_dagster.compile.timing import TimingCatalog
 from mesh_dagster.compile.translator import MeshTranslator
 from mesh_dagster.spec.mesh import Mesh
-from mesh_dagster.spec.models import DataProduct
+from mesh_dagster.spec.models import DataProduct, InputSpec
 
 SLA_CHECK = "sla"
 CATALOG_DRIFT_CHECK = "catalog_drift"
@@ -43,6 +45,26 @@ def source_key(name: str) -> AssetKey:
     return AssetKey(["sources", name.replace("-", "_")])
 
 
+def input_mapping(product: DataProduct, item: InputSpec, mesh: Mesh) -> PartitionMapping | None:
+    """Return how the product's periods map onto a product input's (None: Dagster's default).
+
+    ``window: all`` reads every period. Between time-partitioned products in different
+    timezones, a period reads the input periods overlapping it in time; within one
+    timezone Dagster's default already does (the identity for the same partitioning).
+    """
+    assert item.product is not None
+    upstream = mesh.product(item.product)
+    if upstream.spec.partitioning is None:
+        return None
+    if item.window == "all":
+        return AllPartitionMapping()
+    if product.spec.partitioning is None:
+        return None
+    if mesh.timezone_of(product) != mesh.timezone_of(upstream):
+        return TimeOverlapPartitionMapping()
+    return None
+
+
 def _deps(product: DataProduct, translator: MeshTranslator, mesh: Mesh) -> list[AssetDep]:
     deps: list[AssetDep] = []
     for item in product.spec.inputs:
@@ -51,11 +73,7 @@ def _deps(product: DataProduct, translator: MeshTranslator, mesh: Mesh) -> list[
             continue
         assert item.product is not None
         upstream = translator.get_asset_key(mesh.product(item.product))
-        upstream_partitioned = mesh.product(item.product).spec.partitioning is not None
-        if item.window == "all" and upstream_partitioned:
-            deps.append(AssetDep(upstream, partition_mapping=AllPartitionMapping()))
-        else:
-            deps.append(AssetDep(upstream))
+        deps.append(AssetDep(upstream, partition_mapping=input_mapping(product, item, mesh)))
     return deps
 
 
