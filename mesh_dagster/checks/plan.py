@@ -45,6 +45,8 @@ class PlannedCheck:
 
     ``sql`` is what users are shown; ``predicate`` is the DuckDB boolean expression the
     engine evaluates (per row for scope ``row``, once as an aggregate for scope ``table``).
+    For a custom check both are the same text: its SQL as sqlglot normalises it, without
+    comments, so what is shown is what runs.
     A row-scope check passes when at least ``min_passing_share`` of the rows satisfy the
     predicate (null counts as not satisfied). ``variables`` are the DuckDB variables the
     predicate reads (the partition window); they are bound, never written into the SQL.
@@ -215,7 +217,6 @@ def _custom_checks(product: DataProduct, taken: list[str]) -> list[PlannedCheck]
             parsed = parse_check_sql(check.sql, declared, flags)
         except CheckSqlError as error:
             raise CheckPlanError(f"custom check '{name}' is invalid: {error}") from None
-        shown = " ".join(check.sql.split())
         where = "on the table" if parsed.is_aggregate else "on every row"
         planned.append(
             PlannedCheck(
@@ -223,8 +224,8 @@ def _custom_checks(product: DataProduct, taken: list[str]) -> list[PlannedCheck]
                 kind="custom",
                 severity=check.severity,
                 columns=parsed.columns,
-                sql=shown,
-                description=check.description or f"{shown} holds {where}",
+                sql=parsed.sql,
+                description=check.description or f"{parsed.sql} holds {where}",
                 scope="table" if parsed.is_aggregate else "row",
                 predicate=parsed.sql,
             )

@@ -11,94 +11,174 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, SqlglotError
 
 from mesh_dagster.spec.errors import did_you_mean
+from mesh_dagster.spec.sql_parse import SqlTooDeepError, deep_sql, parse_sql, too_deep
 
-# Functions a check may call: pure scalar and aggregate functions, nothing that reads
-# files, reaches the network, inspects the environment or changes state.
-_ALLOWED_FUNCTIONS: tuple[type[exp.Expr], ...] = (
-    exp.And,
-    exp.Or,
-    exp.Abs,
-    exp.Round,
-    exp.Floor,
-    exp.Ceil,
-    exp.Coalesce,
-    exp.Length,
-    exp.Lower,
-    exp.Upper,
-    exp.Trim,
-    exp.Substring,
-    exp.RegexpLike,
-    exp.Cast,
-    exp.TryCast,
-    exp.Count,
-    exp.Sum,
-    exp.Avg,
-    exp.Min,
-    exp.Max,
-    exp.Stddev,
-    exp.Greatest,
-    exp.Least,
-    exp.Nullif,
-    exp.If,
-    exp.Case,
-    exp.DateTrunc,
-    exp.Extract,
-    exp.Year,
-    exp.Month,
-    exp.Day,
-    exp.StartsWith,
-    exp.Concat,
-    exp.Sqrt,
-    exp.Ln,
-    exp.Log,
-    exp.Pow,
-    exp.Left,
-    exp.Right,
-    exp.ApproxDistinct,
-    exp.CountIf,
-    exp.Median,
-    exp.Quantile,
-    exp.DateDiff,
-    exp.CurrentDate,
-    exp.StrPosition,
-    exp.ArrayContains,
-    exp.Sign,
-    exp.Mod,
-)
-_ALLOWED_ANONYMOUS = frozenset(
+# The functions a check may call, each with a call of it: pure scalar and aggregate
+# functions, nothing that reads files, reaches the network, inspects the environment or
+# changes state. This is the documented list; sqlglot's class for each name (which changes
+# between its versions) is learnt by parsing the call, so the list stays true. The calls
+# read the columns of FUNCTION_TABLE.
+CHECK_FUNCTIONS: dict[str, str] = {
+    "abs": "abs(x)",
+    "approx_count_distinct": "approx_count_distinct(s)",
+    "array_contains": "array_contains([1, 2], n)",
+    "avg": "avg(x)",
+    "bool_and": "bool_and(b)",
+    "bool_or": "bool_or(b)",
+    "cast": "cast(n as double)",
+    "ceil": "ceil(x)",
+    "ceiling": "ceiling(x)",
+    "coalesce": "coalesce(x, 0)",
+    "concat": "concat(s, '-')",
+    "contains": "contains(s, 'a')",
+    "count": "count(*)",
+    "count_if": "count_if(b)",
+    "current_date": "current_date",
+    "date_diff": "date_diff('day', d, date '2026-12-31')",
+    "date_part": "date_part('year', d)",
+    "date_trunc": "date_trunc('month', d)",
+    "day": "day(d)",
+    "ends_with": "ends_with(s, 'a')",
+    "epoch": "epoch(t)",
+    "extract": "extract(year from d)",
+    "floor": "floor(x)",
+    "greatest": "greatest(x, n)",
+    "if": "if(b, 1, 0)",
+    "isfinite": "isfinite(x)",
+    "isinf": "isinf(x)",
+    "isnan": "isnan(x)",
+    "least": "least(x, n)",
+    "left": "left(s, 2)",
+    "len": "len(s)",
+    "length": "length(s)",
+    "list_contains": "list_contains([1, 2], n)",
+    "ln": "ln(x)",
+    "log": "log(x)",
+    "lower": "lower(s)",
+    "max": "max(x)",
+    "median": "median(x)",
+    "min": "min(x)",
+    "mod": "mod(n, 3)",
+    "month": "month(d)",
+    "nullif": "nullif(x, 0)",
+    "pow": "pow(x, 2)",
+    "power": "power(x, 2)",
+    "quantile": "quantile(x, 0.5)",
+    "regexp_full_match": "regexp_full_match(s, '[a-z]+')",
+    "regexp_matches": "regexp_matches(s, '^a')",
+    "right": "right(s, 2)",
+    "round": "round(x, 1)",
+    "sign": "sign(x)",
+    "sqrt": "sqrt(x)",
+    "starts_with": "starts_with(s, 'a')",
+    "stddev": "stddev(x)",
+    "strlen": "strlen(s)",
+    "strpos": "strpos(s, 'a')",
+    "substr": "substr(s, 1, 2)",
+    "substring": "substring(s, 1, 2)",
+    "sum": "sum(x)",
+    "trim": "trim(s)",
+    "trunc": "trunc(x)",
+    "try_cast": "try_cast(s as integer)",
+    "upper": "upper(s)",
+    "year": "year(d)",
+}
+FUNCTION_TABLE = {
+    "x": "double",
+    "n": "bigint",
+    "s": "string",
+    "b": "boolean",
+    "d": "date",
+    "t": "timestamp",
+}
+"""The spec column types of the columns the calls of CHECK_FUNCTIONS read."""
+BOOLEAN_FUNCTIONS = frozenset(
     {
-        "contains",
-        "ends_with",
-        "starts_with",
-        "strlen",
-        "len",
+        "array_contains",
         "bool_and",
         "bool_or",
-        "isnan",
-        "isinf",
+        "contains",
+        "ends_with",
         "isfinite",
+        "isinf",
+        "isnan",
+        "list_contains",
         "regexp_full_match",
-        "date_part",
-        "epoch",
-        "ceiling",
-        "trunc",
+        "regexp_matches",
+        "starts_with",
     }
 )
+"""The functions of CHECK_FUNCTIONS that give a boolean, so they may stand alone."""
+# Connectors and CASE are Func classes in sqlglot, but syntax to users.
+_SYNTAX: frozenset[type[exp.Expr]] = frozenset({exp.And, exp.Or, exp.Case})
 _BOOLEAN_ROOTS: tuple[type[exp.Expr], ...] = (
     exp.Predicate,
     exp.Connector,
     exp.Not,
     exp.Boolean,
-    exp.RegexpLike,
-    exp.StartsWith,
     exp.Paren,
-    exp.ArrayContains,
 )
 
 
 @dataclass(frozen=True)
+class _Functions:
+    """A list of functions as sqlglot parses them.
+
+    ``classes`` are sqlglot's classes of the calls; ``anonymous`` the names it has no
+    class for.
+    """
+
+    classes: frozenset[type[exp.Expr]]
+    anonymous: frozenset[str]
+
+    def allows(self, node: exp.Expr) -> bool:
+        if isinstance(node, exp.Anonymous):
+            return node.name.lower() in self.anonymous
+        return type(node) in self.classes
+
+
+def _learn(calls: Iterable[str]) -> _Functions:
+    classes: set[type[exp.Expr]] = set()
+    anonymous: set[str] = set()
+    for call in calls:
+        tree = sqlglot.parse_one(call, read="duckdb")
+        for node in tree.walk():
+            if isinstance(node, exp.Anonymous):
+                anonymous.add(node.name.lower())
+            elif isinstance(node, exp.Func):
+                classes.add(type(node))
+        release_trees([tree])
+    return _Functions(frozenset(classes), frozenset(anonymous))
+
+
+@functools.cache
+def _allowed() -> _Functions:
+    learnt = _learn(CHECK_FUNCTIONS.values())
+    return _Functions(learnt.classes | _SYNTAX, learnt.anonymous)
+
+
+@functools.cache
+def _boolean() -> _Functions:
+    classes: set[type[exp.Expr]] = set()
+    anonymous: set[str] = set()
+    for name in BOOLEAN_FUNCTIONS:
+        # Only the outermost call gives the boolean (not, say, the list it searches).
+        tree = sqlglot.parse_one(CHECK_FUNCTIONS[name], read="duckdb")
+        if isinstance(tree, exp.Anonymous):
+            anonymous.add(tree.name.lower())
+        else:
+            classes.add(type(tree))
+        release_trees([tree])
+    return _Functions(frozenset(classes), frozenset(anonymous))
+
+
+@dataclass(frozen=True)
 class ParsedCheck:
-    """A custom check that passed validation: its normalised SQL and what it reads."""
+    """A custom check that passed validation: its SQL, and what it reads.
+
+    ``sql`` is the expression as sqlglot normalises it, without comments: the text that
+    is both shown and run.
+    """
 
     sql: str
     columns: tuple[str, ...]
@@ -113,6 +193,7 @@ class CheckSqlError(ValueError):
         self.hint = hint
 
 
+_TOO_DEEP_HINT = "Split it into several checks, or write it with fewer parentheses."
 _NOT_ALLOWED_HINT = (
     "A check may call pure scalar and aggregate functions only "
     "(no file, network or environment access)."
@@ -125,13 +206,12 @@ def _function_name(node: exp.Func) -> str:
 
 def allowed_function_names() -> list[str]:
     """Return the names of the functions a check may call, sorted."""
-    functions = [cls for cls in _ALLOWED_FUNCTIONS if issubclass(cls, exp.Func)]
-    names = {name.lower() for cls in functions for name in cls.sql_names()[:1]}
-    return sorted((names | _ALLOWED_ANONYMOUS) - {"and", "or", "case"})
+    return sorted(CHECK_FUNCTIONS)
 
 
 def _reject_function(name: str) -> CheckSqlError:
-    hint = did_you_mean(name, allowed_function_names()) or _NOT_ALLOWED_HINT
+    others = [known for known in allowed_function_names() if known != name]
+    hint = did_you_mean(name, others) or _NOT_ALLOWED_HINT
     return CheckSqlError(f"function '{name}' is not allowed in a check", hint)
 
 
@@ -150,10 +230,7 @@ def _reject_unsafe(tree: exp.Expr) -> None:
                 "window functions are not allowed in a check",
                 "Use a row rule, or an aggregate rule on the whole table.",
             )
-        if isinstance(node, exp.Anonymous):
-            if node.name.lower() not in _ALLOWED_ANONYMOUS:
-                raise _reject_function(node.name.lower())
-        elif isinstance(node, exp.Func) and not isinstance(node, _ALLOWED_FUNCTIONS):
+        if isinstance(node, exp.Func) and not _allowed().allows(node):
             raise _reject_function(_function_name(node))
         if isinstance(node, (exp.Placeholder, exp.Parameter, exp.SessionParameter)):
             raise CheckSqlError("parameters and variables are not allowed in a check")
@@ -172,10 +249,13 @@ def _is_boolean(tree: exp.Expr, boolean_columns: Collection[str]) -> bool:
         branches = [branch.args.get("true") for branch in tree.args.get("ifs") or []]
         branches.append(tree.args.get("default"))
         return all(b is None or _is_boolean(b, boolean_columns) for b in branches)
+    if isinstance(tree, exp.If):
+        branches = [tree.args.get("true"), tree.args.get("false")]
+        return all(b is None or _is_boolean(b, boolean_columns) for b in branches)
     if isinstance(tree, exp.Coalesce):
         arguments = [tree.this, *tree.expressions]
         return all(_is_boolean(argument, boolean_columns) for argument in arguments)
-    return isinstance(tree, _BOOLEAN_ROOTS)
+    return isinstance(tree, _BOOLEAN_ROOTS) or _boolean().allows(tree)
 
 
 def describe_parse_error(error: SqlglotError) -> str:
@@ -222,14 +302,19 @@ def parse_check_sql(
 def _parse_check_sql(
     sql: str, columns: frozenset[str], boolean_columns: frozenset[str]
 ) -> ParsedCheck:
-    try:
-        statements = [tree for tree in sqlglot.parse(sql, read="duckdb") if tree is not None]
-    except SqlglotError as error:
-        raise CheckSqlError(describe_parse_error(error)) from None
-    try:
-        return _judge_check(statements, columns, boolean_columns)
-    finally:
-        release_trees(statements)
+    with deep_sql():
+        try:
+            statements = parse_sql(sql)
+        except SqlTooDeepError as error:
+            raise CheckSqlError(str(error), _TOO_DEEP_HINT) from None
+        except SqlglotError as error:
+            raise CheckSqlError(describe_parse_error(error)) from None
+        try:
+            return _judge_check(statements, columns, boolean_columns)
+        except RecursionError:
+            raise CheckSqlError(str(too_deep()), _TOO_DEEP_HINT) from None
+        finally:
+            release_trees(statements)
 
 
 def release_trees(trees: Iterable[exp.Expr]) -> None:
@@ -285,5 +370,7 @@ def _judge_check(
             f"a check mixes aggregates with bare columns ({names})",
             "Use either a row rule ('revenue_usd >= 0') or a table rule ('sum(revenue_usd) > 0').",
         )
+    # Comments are not part of a check: what is printed here is what is shown and run.
     # copy=False: the tree is ours alone, and copying it costs as much as printing it.
-    return ParsedCheck(tree.sql(dialect="duckdb", copy=False), tuple(used), is_aggregate)
+    sql = tree.sql(dialect="duckdb", comments=False, copy=False)
+    return ParsedCheck(sql, tuple(used), is_aggregate)

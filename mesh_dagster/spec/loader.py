@@ -18,6 +18,7 @@ from mesh_dagster.spec.policy import policy_violations, product_policy_violation
 from mesh_dagster.spec.policy_models import MeshPolicy
 from mesh_dagster.spec.printable import printable
 from mesh_dagster.spec.rules import RuleViolation, product_rule_violations
+from mesh_dagster.spec.sql_binding import binding_problems
 from mesh_dagster.spec.spec_file import UnreadableSpecFile, read_spec_text
 from mesh_dagster.spec.validation_errors import validation_problems
 from mesh_dagster.spec.yaml_source import SourceMap, parse_yaml
@@ -243,6 +244,7 @@ def load_mesh(path: str | os.PathLike[str]) -> Mesh:
     products = _products_of(files, policy, judge_policy, problems)
     valid = {name: (product, item.source) for name, (product, item) in products.items()}
     problems.extend(_cross_spec_problems(valid, files.declared_products - set(products)))
+    problems.extend(binding_problems(valid, problems))
     if problems:
         raise SpecError(problems)
     ordered = sorted(products.items())

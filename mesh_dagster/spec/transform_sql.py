@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
 from mesh_dagster.spec.check_sql import describe_parse_error, release_trees
 from mesh_dagster.spec.errors import did_you_mean
+from mesh_dagster.spec.sql_parse import SqlTooDeepError, deep_sql, parse_sql, too_deep
 
 # Table functions that only generate rows; everything else (read_csv, read_parquet, ...)
 # would reach outside the inputs.
+_TOO_DEEP_HINT = "Name the inner steps as CTEs: 'with step as (select ...) select ... from step'."
 _GENERATORS: tuple[type[exp.Expr], ...] = (exp.GenerateSeries, exp.Unnest)
 
 
@@ -37,14 +38,19 @@ def _table_function_name(function: exp.Expr) -> str:
 
 def check_transform_sql(sql: str, views: Collection[str]) -> None:
     """Raise TransformSqlError unless ``sql`` is one query reading only ``views``."""
-    try:
-        statements = [tree for tree in sqlglot.parse(sql, read="duckdb") if tree is not None]
-    except SqlglotError as error:
-        raise TransformSqlError(describe_parse_error(error)) from None
-    try:
-        _check_statements(statements, views)
-    finally:
-        release_trees(statements)
+    with deep_sql():
+        try:
+            statements = parse_sql(sql)
+        except SqlTooDeepError as error:
+            raise TransformSqlError(str(error), _TOO_DEEP_HINT) from None
+        except SqlglotError as error:
+            raise TransformSqlError(describe_parse_error(error)) from None
+        try:
+            _check_statements(statements, views)
+        except RecursionError:
+            raise TransformSqlError(str(too_deep()), _TOO_DEEP_HINT) from None
+        finally:
+            release_trees(statements)
 
 
 def _check_statements(statements: list[exp.Expr], views: Collection[str]) -> None:

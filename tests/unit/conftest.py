@@ -30,6 +30,14 @@ spec:
   schema:
     - name: order_id
       type: string
+    - name: customer_id
+      type: string
+    - name: completed_at
+      type: timestamp
+    - name: amount_usd
+      type: double
+    - name: status
+      type: string
 """
 
 SpecEdit = Callable[[dict[str, Any]], None]

@@ -180,7 +180,7 @@ def test_custom_checks_keep_their_name_severity_and_description(
         kind="custom",
         severity="error",
         columns=(),
-        sql="count(*) > 0",
+        sql="COUNT(*) > 0",
         description="The day has orders.",
         scope="table",
         predicate="COUNT(*) > 0",
@@ -189,8 +189,8 @@ def test_custom_checks_keep_their_name_severity_and_description(
     assert (aggregate.scope, aggregate.columns, aggregate.sql, aggregate.description) == (
         "table",
         ("revenue_usd",),
-        "sum(revenue_usd) > 100",
-        "sum(revenue_usd) > 100 holds on the table",
+        "SUM(revenue_usd) > 100",
+        "SUM(revenue_usd) > 100 holds on the table",
     )
 
 

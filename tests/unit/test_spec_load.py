@@ -79,7 +79,20 @@ def test_the_reference_example_loads_with_the_example_policy(specs: SpecFolder) 
     shutil.copy(EXAMPLES / "mesh.yaml", specs.root / "mesh.yaml")
     (specs.root / "orders").mkdir()
     shutil.copy(EXAMPLES / "orders_daily.yaml", specs.root / "orders" / "orders_daily.yaml")
-    specs.product("order-events", spec={"transform": DELETE, "inputs": DELETE})
+    # The columns the example's transform reads: SQL is bound to its inputs' schemas.
+    events = [
+        {"name": name, "type": kind}
+        for name, kind in [
+            ("order_id", "string"),
+            ("customer_id", "string"),
+            ("completed_at", "timestamp"),
+            ("amount_usd", "double"),
+            ("status", "string"),
+        ]
+    ]
+    spec = {"transform": DELETE, "inputs": DELETE, "grain": DELETE, "partitioning": DELETE}
+    spec |= {"sla": DELETE, "schema": events, "quality": DELETE}
+    specs.product("order-events", spec=spec)
 
     mesh = specs.load()
 
