@@ -7,7 +7,9 @@ import typer
 from mesh_dagster.cli.check import check_command
 from mesh_dagster.cli.dev import dev_command
 from mesh_dagster.cli.docs import docs_command
+from mesh_dagster.cli.export import export_app
 from mesh_dagster.cli.impact import impact_command
+from mesh_dagster.cli.import_ import import_app
 from mesh_dagster.cli.new import new_command
 from mesh_dagster.cli.schema import schema_command
 from mesh_dagster.cli.scorecard import scorecard_command
@@ -32,3 +34,5 @@ app.command("dev")(dev_command)
 app.command("check")(check_command)
 app.add_typer(sla_app, name="sla")
 app.command("scorecard")(scorecard_command)
+app.add_typer(export_app, name="export")
+app.add_typer(import_app, name="import")
