@@ -45,6 +45,12 @@ def schema_problems(typed: TypedInput, bad_values: dict[str, int], rows: int) ->
         problems.append(_columns("undeclared column", typed.undeclared))
     if typed.duplicated:
         problems.append(_columns("repeated column", typed.duplicated))
+    cannot = {name for name, _, _ in typed.incompatible}
+    problems += [
+        f"{name} is stored as {source}, not {declared}"
+        for name, source, declared in typed.mistyped
+        if name not in cannot
+    ]
     problems += [
         f"{name} is {source}, which cannot be cast to {declared}"
         for name, source, declared in typed.incompatible
@@ -57,6 +63,16 @@ def schema_problems(typed: TypedInput, bad_values: dict[str, int], rows: int) ->
                 f"not castable to {column.declared_type}"
             )
     return problems
+
+
+def schema_detail(typed: TypedInput, bad_values: dict[str, int], rows: int, declared: int) -> str:
+    """Return the schema sentence: its problems, or that the columns are as declared."""
+    problems = schema_problems(typed, bad_values, rows)
+    if problems:
+        return "; ".join(problems)
+    if typed.stored:
+        return f"all {declared} declared columns present, stored as declared ({row_count(rows)})"
+    return f"all {declared} declared columns present and castable ({row_count(rows)})"
 
 
 def unusable_reason(columns: Sequence[str], typed: TypedInput) -> str:

@@ -138,11 +138,9 @@ def _verdict(check: PlannedCheck, run: _Run) -> tuple[bool, int, str]:
     if check.scope == "schema":
         bad = {column.name: _int(values.get(f"bad:{column.name}")) for column in run.typed.checked}
         problems = details.schema_problems(run.typed, bad, rows)
-        if run.typed.structural:
-            failing = rows
-        count = details.row_count(rows)
-        text = f"all {len(check.columns)} declared columns present and castable ({count})"
-        return not problems, failing, "; ".join(problems) or text
+        # A structural problem fails the table, not rows: failing counts bad values only.
+        text = details.schema_detail(run.typed, bad, rows, len(check.columns))
+        return not problems, failing, text
     if check.scope == "grain":
         return failing == 0, failing, details.grain_detail(check.columns, failing, rows)
     if check.scope == "table":
@@ -236,6 +234,7 @@ def evaluate_checks(
     period: Period | None,
     settings: EngineLimits | None = None,
     limit: TimeLimit | None = None,
+    stored: bool = False,
 ) -> list[CheckOutcome]:
     """Return the outcome of every planned check on ``table``, in plan order.
 
@@ -246,12 +245,14 @@ def evaluate_checks(
     tries to read files, reach the network, run statements or is not one SQL expression;
     QueryTimeoutError when the checks together run past ``limit``; DataValueError (class
     and column, never a value) when DuckDB fails outside any one rule. ``table`` is only read.
+    ``stored``: ``table`` is published data, judged by its types as stored
+    (``typed.create_typed_view``), not by castability as a build's result is.
     """
     connection = open_engine(settings or EngineSettings())
     step = f"evaluating the checks of '{plan.product}'"
     try:
         with time_limit(connection, limit, step, "the checks"):
-            return _evaluate(connection, plan, table, period)
+            return _evaluate(connection, plan, table, period, stored)
     except duckdb.Error as error:
         raise DataValueError(f"{step} failed: {describe_library_error(error)}") from None
     finally:
@@ -259,11 +260,16 @@ def evaluate_checks(
 
 
 def _evaluate(
-    connection: duckdb.DuckDBPyConnection, plan: CheckPlan, table: pa.Table, period: Period | None
+    connection: duckdb.DuckDBPyConnection,
+    plan: CheckPlan,
+    table: pa.Table,
+    period: Period | None,
+    stored: bool,
 ) -> list[CheckOutcome]:
     connection.register(INPUT_VIEW, table)
     _bind_period(connection, period)
-    run = _Run(plan, create_typed_view(connection, plan, table.column_names), period)
+    typed = create_typed_view(connection, plan, table.column_names, stored)
+    run = _Run(plan, typed, period)
     _prepare(connection, run)
     runnable = [
         check

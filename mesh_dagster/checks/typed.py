@@ -2,6 +2,12 @@
 
 Rules run on this view, so a wrongly typed column cannot break them: values that do not
 cast become null there, and the ``schema`` check counts them from flags the view carries.
+
+A build casts its transform's result to the declared types before the audit, so there a
+column only has to be castable. Stored data (``mesh check``, externally built products) is
+read by consumers as it is: there a column must have its declared type, or a type that
+widens to it without loss (INTEGER where ``bigint`` is declared), else it is
+``mistyped``: strings that would cast to numbers still break every consumer's SQL.
 """
 
 from __future__ import annotations
@@ -40,11 +46,17 @@ class TypedInput:
     incompatible: tuple[tuple[str, str, str], ...]
     """(column, its type, the declared type) for columns that cannot be cast at all."""
     checked: tuple[CheckedColumn, ...]
+    mistyped: tuple[tuple[str, str, str], ...] = ()
+    """(column, its stored type, the declared type) for stored columns of another type."""
+    stored: bool = False
+    """Whether the input is stored data, judged by its types as they are."""
 
     @property
     def structural(self) -> bool:
         """Return whether the columns themselves differ from the schema (not only values)."""
-        return bool(self.missing or self.undeclared or self.duplicated or self.incompatible)
+        return bool(
+            self.missing or self.undeclared or self.duplicated or self.incompatible or self.mistyped
+        )
 
     @property
     def unusable(self) -> frozenset[str]:
@@ -79,13 +91,22 @@ def _binds(connection: duckdb.DuckDBPyConnection, expressions: list[str]) -> boo
     return True
 
 
+def stored_as_declared(stored: str, declared: str) -> bool:
+    """Return whether a stored DuckDB type is the declared one or widens to it without loss."""
+    return is_lossless(stored, declared)
+
+
 def create_typed_view(
-    connection: duckdb.DuckDBPyConnection, plan: CheckPlan, names: list[str]
+    connection: duckdb.DuckDBPyConnection,
+    plan: CheckPlan,
+    names: list[str],
+    stored: bool = False,
 ) -> TypedInput:
     """Create the typed view over the registered input and say how its columns compare.
 
     ``names`` are the input's column names as Arrow has them: DuckDB renames a repeated
-    name (``a``, ``a_1``), and resolves names regardless of case.
+    name (``a``, ``a_1``), and resolves names regardless of case. ``stored``: the input
+    is stored data, whose columns must have their declared types (see the module).
     """
     described = connection.execute(f"describe {INPUT_VIEW}").fetchall()
     present: dict[str, str] = {}
@@ -103,11 +124,14 @@ def create_typed_view(
     missing: list[str] = []
     incompatible: list[tuple[str, str, str]] = []
     checked: list[CheckedColumn] = []
+    mistyped: list[tuple[str, str, str]] = []
     for column in plan.columns:
         source = present.get(column.name)
         if source is None:
             missing.append(column.name)
             continue
+        if stored and not stored_as_declared(source, column.type):
+            mistyped.append((column.name, source, normalise_duckdb_type(column.type)))
         name = identifier(column.name)
         if is_lossless(source, column.type):
             same = source == normalise_duckdb_type(column.type)
@@ -128,5 +152,11 @@ def create_typed_view(
     )
     undeclared = tuple(name for name in present if name not in declared)
     return TypedInput(
-        tuple(missing), undeclared, tuple(duplicated), tuple(incompatible), tuple(checked)
+        tuple(missing),
+        undeclared,
+        tuple(duplicated),
+        tuple(incompatible),
+        tuple(checked),
+        tuple(mistyped),
+        stored,
     )

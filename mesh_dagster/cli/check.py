@@ -9,12 +9,11 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
-import pyarrow as pa
 import typer
 from rich.console import Console
 from rich.text import Text
 
-from mesh_dagster.build.pipeline import read_published, table_uri
+from mesh_dagster.build.pipeline import period_filter_for, table_uri
 from mesh_dagster.checks import (
     CheckOutcome,
     CheckPlan,
@@ -25,8 +24,10 @@ from mesh_dagster.checks import (
     failed_errors,
     plan_checks,
 )
+from mesh_dagster.checks.stored import judge_stored, unplaced_text
 from mesh_dagster.io.errors import StorageError
-from mesh_dagster.io.locations import StorageSettings
+from mesh_dagster.io.locations import StorageSettings, storage_options
+from mesh_dagster.io.stored_rows import StoredRows, read_stored_rows
 from mesh_dagster.spec.errors import SpecError, did_you_mean
 from mesh_dagster.spec.loader import display_path, load_mesh
 from mesh_dagster.spec.mesh import Mesh
@@ -114,34 +115,51 @@ def _shown_uri(uri: str) -> str:
     return uri if "://" in uri else display_path(Path(uri))
 
 
+def partition_column(product: DataProduct) -> str | None:
+    """Return the product's partition column (None if unpartitioned)."""
+    partitioning = product.spec.partitioning
+    return partitioning.column if partitioning is not None else None
+
+
 def read_checked_rows(
     product: DataProduct, period: Period | None, storage: StorageSettings
-) -> pa.Table:
-    """Return the published rows to check; CheckUsageError when nothing was published."""
-    uri = _shown_uri(table_uri(product, storage))
+) -> StoredRows:
+    """Return the published rows to check: the period's (all without one), and the rows
+    whose partition column is null, which no period holds. CheckUsageError when there is
+    no table. An empty period is checked (``not_empty`` fails it), not refused.
+    """
+    uri = table_uri(product, storage)
     try:
-        table = read_published(product, period, storage)
+        rows = read_stored_rows(
+            uri,
+            storage_options(uri, storage),
+            partition_column(product),
+            period_filter_for(product, period),
+        )
     except StorageError as error:
         raise CheckUsageError(str(error)) from None
-    if table is None:
+    if rows is None:
         raise CheckUsageError(
-            f"nothing published for '{product.name}' yet: no Delta table at {uri}."
+            f"nothing published for '{product.name}' yet: no Delta table at {_shown_uri(uri)}."
         )
-    if table.num_rows == 0 and not product.spec.quality.allow_empty:
-        if period is None:
-            raise CheckUsageError(
-                f"nothing published for '{product.name}': the table at {uri} has no rows."
-            )
-        raise CheckUsageError(
-            f"nothing published for partition '{period.key}' of '{product.name}': "
-            f"no rows of it in {uri}."
-        )
-    return table
+    return rows
+
+
+def check_stored(
+    plan: CheckPlan,
+    product: DataProduct,
+    rows: StoredRows,
+    period: Period | None,
+    engine: EngineSettings,
+) -> list[CheckOutcome]:
+    """Return the outcomes of ``plan`` on stored rows, judged by their stored types."""
+    outcomes = evaluate_checks(plan, rows.table, period, engine, stored=True)
+    return judge_stored(outcomes, period, partition_column(product), rows.unplaced)
 
 
 def outcome_status(plan: CheckPlan, outcome: CheckOutcome, period: Period | None) -> str:
     """Return ``passed``, ``failed``, or ``skipped`` (a rule that needs a partition window)."""
-    if period is None and plan.check(outcome.name).variables:
+    if period is None and outcome.passed and plan.check(outcome.name).variables:
         return "skipped"
     return "passed" if outcome.passed else "failed"
 
@@ -149,7 +167,8 @@ def outcome_status(plan: CheckPlan, outcome: CheckOutcome, period: Period | None
 def _figures(plan: CheckPlan, outcome: CheckOutcome, status: str) -> str:
     if status == "skipped":
         return "-"
-    if plan.check(outcome.name).scope == "table":
+    structural = outcome.kind == "schema" and not outcome.passed and not outcome.failing_rows
+    if plan.check(outcome.name).scope == "table" or structural:
         return f"table of {outcome.rows_checked:,}"
     return f"{outcome.failing_rows:,} of {outcome.rows_checked:,} failing"
 
@@ -184,12 +203,19 @@ def print_text_report(
     outcomes: Sequence[CheckOutcome],
     period: Period | None,
     where: str,
+    unplaced: tuple[str, int] | None = None,
 ) -> None:
-    """Print a header, one line per rule (with sample keys of failing rows), and a summary."""
+    """Print a header, one line per rule (with sample keys of failing rows), and a summary.
+
+    ``unplaced``: the partition column and how many of the rows have it null.
+    """
     rows = outcomes[0].rows_checked if outcomes else 0
     scope = f"partition {period.key}" if period else "all partitions"
     rows_text = "1 row" if rows == 1 else f"{rows:,} rows"
-    console.print(Text(f"{plan.product} ({scope}): {rows_text} in {where}", style="bold"))
+    header = f"{plan.product} ({scope}): {rows_text} in {where}"
+    if unplaced is not None and unplaced[1]:
+        header += f"; {unplaced_text(*unplaced)}"
+    console.print(Text(header, style="bold"))
     statuses = [outcome_status(plan, outcome, period) for outcome in outcomes]
     figures = [_figures(plan, o, s) for o, s in zip(outcomes, statuses, strict=True)]
     name_width = max((len(outcome.name) for outcome in outcomes), default=0)
@@ -250,9 +276,9 @@ def check_command(
         found = find_product(mesh, product, specs)
         period = partition_period(mesh, found, partition) if partition is not None else None
         storage, engine = _storage()
-        table = read_checked_rows(found, period, storage)
+        rows = read_checked_rows(found, period, storage)
         plan = plan_checks(found)
-        outcomes = evaluate_checks(plan, table, period, engine)
+        outcomes = check_stored(plan, found, rows, period, engine)
     except (CheckUsageError, CheckPlanError, CheckRefusedError) as error:
         raise _fail(errors, str(error)) from None
     if output_format is CheckFormat.json:
@@ -260,7 +286,9 @@ def check_command(
     else:
         console = Console(soft_wrap=True, highlight=False)
         where = _shown_uri(table_uri(found, storage))
-        print_text_report(console, plan, outcomes, period, where)
+        column = partition_column(found)
+        unplaced = (column, rows.unplaced) if column is not None else None
+        print_text_report(console, plan, outcomes, period, where, unplaced)
     if failed_errors(outcomes):
         raise typer.Exit(EXIT_FAILED)
 

@@ -105,7 +105,7 @@ def evaluate_period(
     period_filter = period_filter_for(item.product, period)
     if period_filter is not None:
         rows = rows.filter(period_filter.expression())
-    return evaluate_checks(item.plan, rows, period, resource.engine()), rows.num_rows
+    return evaluate_checks(item.plan, rows, period, resource.engine(), stored=True), rows.num_rows
 
 
 def build_external_checks(mesh: Mesh, item: ProductSpecs) -> AssetChecksDefinition:

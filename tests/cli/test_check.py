@@ -133,13 +133,95 @@ def test_nothing_published_is_a_usage_error(runner: CliRunner, warehouse: Path) 
     )
 
 
-def test_an_unpublished_partition_is_a_usage_error(runner: CliRunner, published: Path) -> None:
-    result = runner.invoke(app, ["check", "orders-daily", "--partition", "2026-01-07"])
-    assert (result.exit_code, result.output) == (
-        2,
-        "error: nothing published for partition '2026-01-07' of 'orders-daily': "
-        f"no rows of it in warehouse/{LOCATION}.\n",
+def test_an_empty_partition_fails_not_empty_in_every_format(
+    runner: CliRunner, published: Path, golden: Callable[[str, str], None]
+) -> None:
+    args = ["check", "orders-daily", "--partition", "2026-01-07"]
+    text = runner.invoke(app, args)
+    assert text.exit_code == 1, text.output
+    golden("check_empty.txt", text.output)
+    result = runner.invoke(app, [*args, "--format", "json"])
+    assert result.exit_code == 1, result.output
+    outcomes = {item["name"]: item for item in json.loads(result.output)}
+    assert [name for name, item in outcomes.items() if item["status"] == "failed"] == ["not_empty"]
+    assert outcomes["not_empty"]["rows_checked"] == 0
+    assert outcomes["not_empty"]["detail"] == "partition 2026-01-07 has no rows"
+
+
+def publish(warehouse: Path, table: pa.Table) -> None:
+    write_deltalake(str(warehouse / LOCATION), table, partition_by=["order_date"])
+
+
+def test_numbers_stored_as_strings_fail_schema(
+    runner: CliRunner, warehouse: Path, golden: Callable[[str, str], None]
+) -> None:
+    rows = published_rows()
+    as_text = pa.array([f"{value}" for value in rows.column("revenue_usd").to_pylist()])
+    publish(warehouse, rows.set_column(3, "revenue_usd", as_text))
+    result = runner.invoke(app, ["check", "orders-daily", "--partition", "2026-01-05"])
+    assert result.exit_code == 1, result.output
+    golden("check_mistyped.txt", result.output)
+    assert result.output.splitlines()[1] == (
+        "✗ schema               failed   error  table of 3      "
+        "revenue_usd is stored as VARCHAR, not DOUBLE"
     )
+
+
+def test_a_missing_or_extra_column_fails_the_table_not_its_rows(
+    runner: CliRunner, warehouse: Path
+) -> None:
+    rows = published_rows()
+    publish(warehouse, rows.drop_columns(["revenue_usd"]).append_column("discount", rows[3]))
+    result = runner.invoke(app, ["check", "orders-daily", "--format", "json"])
+    assert result.exit_code == 1, result.output
+    schema = json.loads(result.output)[0]
+    assert (schema["status"], schema["failing_rows"], schema["rows_checked"]) == ("failed", 0, 5)
+    assert schema["detail"] == "missing column revenue_usd; undeclared column discount"
+    text = runner.invoke(app, ["check", "orders-daily"]).output
+    assert text.splitlines()[1] == (
+        "✗ schema               failed   error  table of 5      "
+        "missing column revenue_usd; undeclared column discount"
+    )
+
+
+def test_rows_with_a_null_partition_column_fail_partition_bounds(
+    runner: CliRunner, warehouse: Path, golden: Callable[[str, str], None]
+) -> None:
+    rows = published_rows()
+    stray = pa.Table.from_pylist(
+        [
+            {
+                "order_id": "o-9",
+                "customer_id": _hashed("c-9"),
+                "order_date": None,
+                "revenue_usd": 1.0,
+            }
+        ],
+        SCHEMA,
+    )
+    publish(warehouse, pa.concat_tables([rows, stray]))
+    result = runner.invoke(app, ["check", "orders-daily", "--partition", "2026-01-05"])
+    assert result.exit_code == 1, result.output
+    golden("check_unplaced.txt", result.output)
+    whole = runner.invoke(app, ["check", "orders-daily", "--format", "json"])
+    bounds = {item["name"]: item for item in json.loads(whole.output)}["partition_bounds"]
+    assert (bounds["status"], bounds["failing_rows"], bounds["detail"]) == (
+        "failed",
+        1,
+        "1 of 6 rows (16.67%) have a null order_date, in no partition",
+    )
+    # A period without rows of its own stays empty, whatever rows have no period.
+    empty = runner.invoke(app, ["check", "orders-daily", "--partition", "2026-01-07"])
+    lines = empty.output.splitlines()
+    assert lines[0] == (
+        f"orders-daily (partition 2026-01-07): 1 row in warehouse/{LOCATION}; "
+        "1 row has a null order_date, in no partition"
+    )
+    assert [line.split()[1] for line in lines[1:-1] if line.startswith("✗")] == [
+        "completeness",
+        "partition_bounds",
+        "not_empty",
+    ]
 
 
 @pytest.mark.parametrize(
