@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -10,12 +12,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from dagster import DagsterInstance
+from dagster import DagsterInstance, SkipReason, build_sensor_context, materialize
+from dagster._core.test_utils import freeze_time
 from fixtures.dagster_env import EXAMPLE_SPECS, TEST_PII_KEY
 from fixtures.postgres import PostgresCluster, PostgresServer
 from fixtures.scorecard_history import SINCE, UNTIL, play_history
 
 from mesh_dagster import load_mesh
+from mesh_dagster.compile.alert_sensor import build_alert_sensor
+from mesh_dagster.compile.scorecard_asset import build_scorecard_asset
+from mesh_dagster.compile.specs import build_asset_specs
 from mesh_dagster.scorecard import Window
 from mesh_dagster.scorecard.instance_history import read_history
 
@@ -106,3 +112,46 @@ def test_the_sql_reader_reads_what_the_public_api_reads(postgres_history: Path) 
         fast = read_history(instance, mesh, window, method="sql")
         assert fast == read_history(instance, mesh, window, method="api")
         assert fast.products["payment-events"].run_failures
+
+
+def test_the_other_instance_readers_answer(postgres_history: Path) -> None:
+    # `mesh sla status`, the scorecard asset and the alert sensor read PostgreSQL too
+    # (the same readers on SQLite: test_instance_storages.py).
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "mesh"),
+            "sla",
+            "status",
+            "--date",
+            "2026-01-16",
+            "--now",
+            "2026-04-01T09:00:00+00:00",
+            "--specs",
+            str(postgres_history / "specs"),
+            "--format",
+            "json",
+        ],
+        env={**os.environ, "DAGSTER_HOME": str(postgres_history / "dagster_home")},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    statuses = {item["product"]: item for item in json.loads(result.stdout)}
+    late = statuses["order-events"]
+    assert (late["partition"], late["status"], late["published_at"]) == (
+        "2026-01-15",
+        "late",
+        "2026-01-17T12:00:00+00:00",
+    )
+    mesh = load_mesh(postgres_history / "specs")
+    home = str(postgres_history / "dagster_home")
+    with DagsterInstance.from_config(home) as instance, freeze_time(UNTIL):
+        built = materialize([build_scorecard_asset(mesh)], instance=instance)
+        sensor = build_alert_sensor(mesh, build_asset_specs(mesh), {})
+        tick = sensor(build_sensor_context(instance=instance))
+    (materialization,) = built.asset_materializations_for_node("mesh__scorecard")
+    assert materialization.metadata["availability"].value == pytest.approx(584 / 599)
+    assert isinstance(tick, SkipReason)
+    assert re.fullmatch(r"\d+ events read; \d+ open incidents", str(tick.skip_message))
