@@ -247,19 +247,23 @@ def _output_violations(
     missing = [name for name in declared if name not in columns]
     undeclared = [name for name in columns if name not in declared]
     if missing:
-        listed = ", ".join(f"'{name}'" for name in missing)
         yield RuleViolation(
             path,
-            f"the transform gives no column {listed}, which spec.schema declares.",
+            f"the transform does not give {_columns(missing)}, which spec.schema declares.",
             f"It gives: {', '.join(columns)}.",
         )
     if undeclared:
-        listed = ", ".join(f"'{name}'" for name in undeclared)
+        pronoun = "it" if len(undeclared) == 1 else "them"
         yield RuleViolation(
             path,
-            f"the transform gives the column {listed}, which spec.schema does not declare.",
-            "Declare it in spec.schema, or leave it out of the SELECT.",
+            f"the transform gives {_columns(undeclared)}, which spec.schema does not declare.",
+            f"Declare {pronoun} in spec.schema, or leave {pronoun} out of the SELECT.",
         )
+
+
+def _columns(names: Sequence[str]) -> str:
+    listed = ", ".join(f"'{name}'" for name in names)
+    return f"the column {listed}" if len(names) == 1 else f"the columns {listed}"
 
 
 def binding_violations(
