@@ -210,7 +210,7 @@ def test_the_generators_do_not_import_dagster() -> None:
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'dagster'))"
     )
     result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
     )
 
     assert result.stdout.strip() == "[]"
