@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mesh_dagster.odcs.import_context import ImportDefaults
+from mesh_dagster.odcs.import_context import ImportDefaults, kebab
 from mesh_dagster.odcs.import_contract import ContractImport, import_contract
 from mesh_dagster.odcs.located import OdcsSourceMap
 from mesh_dagster.odcs.schema_check import READ_VERSIONS, reading_schema, schema_problems
@@ -33,6 +33,15 @@ def read_contract(
     if problems:
         return ContractImport(problems=problems)
     return import_contract(data, source, defaults)
+
+
+def declared_names(data: dict[str, Any]) -> list[str]:
+    """Return the names of the products a contract declares, even if it cannot be read."""
+    objects = data.get("schema")
+    found = [item.get("name") for item in objects if isinstance(item, dict)] if isinstance(
+        objects, list
+    ) else []  # fmt: skip
+    return [kebab(name) for name in found if isinstance(name, str)]
 
 
 def odcs_documents(

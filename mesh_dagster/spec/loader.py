@@ -99,16 +99,25 @@ def _parse_file(path: Path, problems: list[SpecProblem], files: _Files) -> None:
             )
         )
         return
-    _note_declaration(data, files)
-    if not document.complete:
-        return  # a value was dropped for a YAML problem: validating would only add noise
-    model = _model_for(data, source, problems)
-    if model is None:
-        return
-    try:
-        files.loaded.append(_Loaded(model.model_validate(data), source, path))
-    except ValidationError as error:
-        problems.extend(validation_problems(error, data, model, source))
+    documents: list[tuple[Any, SourceMap]] = [(data, source)]
+    if data.get("kind") == "DataContract" and document.complete:
+        # An ODCS contract: its products as dataproduct/v1 documents located in it.
+        from mesh_dagster.odcs.load import declared_names, odcs_documents  # only if needed
+
+        documents, found = odcs_documents(data, source)
+        problems.extend(found)
+        files.declared_products.update(declared_names(data))
+    for data, source in documents:
+        _note_declaration(data, files)
+        if not document.complete:
+            return  # a value was dropped for a YAML problem: validating would only add noise
+        model = _model_for(data, source, problems)
+        if model is None:
+            return
+        try:
+            files.loaded.append(_Loaded(model.model_validate(data), source, path))
+        except ValidationError as error:
+            problems.extend(validation_problems(error, data, model, source))
 
 
 def _note_declaration(data: dict[str, Any], files: _Files) -> None:
