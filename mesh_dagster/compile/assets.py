@@ -11,19 +11,20 @@ from dagster import (
     AssetCheckSeverity,
     AssetExecutionContext,
     AssetsDefinition,
+    DagsterError,
     Failure,
     MaterializeResult,
     MetadataValue,
     multi_asset,
 )
 
+from mesh_dagster.build.failure_kinds import BuildFailure, classify_failure
 from mesh_dagster.build.pipeline import BuildResult, build_product
 from mesh_dagster.checks.outcome import CheckOutcome, summarize_failures
 from mesh_dagster.compile.names import dagster_name
 from mesh_dagster.compile.resources import MeshResource
 from mesh_dagster.compile.specs import ProductSpecs
 from mesh_dagster.compile.timing import period_of_key
-from mesh_dagster.io.errors import ServiceError
 from mesh_dagster.io.glue import build_glue_client, detect_drift, fetch_table, register_table
 from mesh_dagster.spec.mesh import Mesh
 from mesh_dagster.spec.models import DataProduct
@@ -95,8 +96,21 @@ def op_name(product: DataProduct) -> str:
     return dagster_name(f"{product.domain}__{product.name}")
 
 
+def build_failure(failure: BuildFailure) -> Failure:
+    """Return a build's failure for Dagster: retried by the step's policy only if transient."""
+    return Failure(
+        description=failure.message,
+        metadata={"mesh/failure_kind": failure.kind, "mesh/transient": failure.transient},
+        allow_retries=failure.transient,
+    )
+
+
 def build_product_asset(specs: ProductSpecs, mesh: Mesh) -> AssetsDefinition:
-    """Return the asset that builds, audits and publishes one product."""
+    """Return the asset that builds, audits and publishes one product.
+
+    A transient failure is retried under the policy's ``retries`` (exponential backoff with
+    jitter); any other failure fails the step at once.
+    """
     product = specs.product
 
     catalog_checks = [specs.catalog_check] if specs.catalog_check else []
@@ -107,47 +121,58 @@ def build_product_asset(specs: ProductSpecs, mesh: Mesh) -> AssetsDefinition:
         check_specs=[*specs.checks, *catalog_checks],
         required_resource_keys={"mesh"},
         op_tags={"mesh/product": product.name},
+        retry_policy=specs.retry_policy,
     )
     def _build(context: AssetExecutionContext) -> Iterator[Any]:
-        resource: MeshResource = context.resources.mesh
-        settings, notice = resource.build_settings(context.instance)
-        if notice:
-            context.log.warning(notice)
-        key = context.partition_key if context.has_partition_key else None
-        period = period_of_key(mesh, product, key) if key is not None else None
         try:
-            result = build_product(mesh, product, period, settings)
-        except ServiceError as error:  # storage: terminal errors are not retried
-            raise Failure(description=str(error), allow_retries=error.transient) from None
-        yield from check_results(specs, result.outcomes)
-        if not result.published:
-            raise Failure(
-                description=(
-                    f"'{product.name}' was not published"
-                    + (f" for {key}" if key else "")
-                    + ": "
-                    + summarize_failures(result.outcomes)
-                ),
-                allow_retries=False,
-            )
-        if specs.catalog_check is None:
-            yield _materialization(specs, result, key)
-            return
-        glue = build_glue_client(resource.glue_endpoint, resource.s3_region)
-        drift = detect_drift(product, fetch_table(product, glue), result.uri)
-        yield AssetCheckResult(
-            asset_key=specs.asset.key,
-            check_name=specs.catalog_check.name,
-            passed=not drift.drifted,
-            severity=AssetCheckSeverity.WARN,
-            metadata={"summary": drift.describe(), "differences": list(drift.differences)},
-        )
-        # The data is published: record it before the catalog, which the next run retries.
-        yield _materialization(specs, result, key)
-        try:
-            registration = register_table(product, result.uri, glue)
-        except ServiceError as error:
-            raise Failure(description=str(error), allow_retries=error.transient) from None
-        context.log.info(f"Glue table {registration.table}: {registration.action}")
+            yield from _build_steps(context, specs, mesh)
+        except (Failure, DagsterError):  # ours already, or Dagster's own
+            raise
+        except Exception as error:
+            failure = classify_failure(error, product.name)
+            # A known failure is a sentence of ours; a bug keeps its traceback.
+            if failure.expected:
+                raise build_failure(failure) from None
+            raise build_failure(failure) from error
 
     return _build
+
+
+def _build_steps(context: AssetExecutionContext, specs: ProductSpecs, mesh: Mesh) -> Iterator[Any]:
+    """Yield the build's check results and materialization; raise on any failure."""
+    product = specs.product
+    resource: MeshResource = context.resources.mesh
+    settings, notice = resource.build_settings(context.instance)
+    if notice:
+        context.log.warning(notice)
+    key = context.partition_key if context.has_partition_key else None
+    period = period_of_key(mesh, product, key) if key is not None else None
+    result = build_product(mesh, product, period, settings)
+    yield from check_results(specs, result.outcomes)
+    if not result.published:
+        raise Failure(
+            description=(
+                f"'{product.name}' was not published"
+                + (f" for {key}" if key else "")
+                + ": "
+                + summarize_failures(result.outcomes)
+            ),
+            metadata={"mesh/failure_kind": "blocked_publish", "mesh/transient": False},
+            allow_retries=False,
+        )
+    if specs.catalog_check is None:
+        yield _materialization(specs, result, key)
+        return
+    glue = build_glue_client(resource.glue_endpoint, resource.s3_region)
+    drift = detect_drift(product, fetch_table(product, glue), result.uri)
+    yield AssetCheckResult(
+        asset_key=specs.asset.key,
+        check_name=specs.catalog_check.name,
+        passed=not drift.drifted,
+        severity=AssetCheckSeverity.WARN,
+        metadata={"summary": drift.describe(), "differences": list(drift.differences)},
+    )
+    # The data is published: record it before the catalog, whose failure is retried.
+    yield _materialization(specs, result, key)
+    registration = register_table(product, result.uri, glue)
+    context.log.info(f"Glue table {registration.table}: {registration.action}")

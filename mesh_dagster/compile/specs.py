@@ -13,8 +13,11 @@ from dagster import (
     AssetKey,
     AssetSpec,
     AutomationCondition,
+    Backoff,
+    Jitter,
     PartitionMapping,
     PartitionsDefinition,
+    RetryPolicy,
 )
 
 from mesh_dagster.checks.plan import CheckPlan, plan_checks
@@ -23,6 +26,7 @@ from mesh_dagster.compile.timing import TimingCatalog
 from mesh_dagster.compile.translator import MeshTranslator
 from mesh_dagster.spec.mesh import Mesh
 from mesh_dagster.spec.models import DataProduct, InputSpec
+from mesh_dagster.spec.policy_models import RetrySettings
 
 SLA_CHECK = "sla"
 CATALOG_DRIFT_CHECK = "catalog_drift"
@@ -38,6 +42,7 @@ class ProductSpecs:
     checks: tuple[AssetCheckSpec, ...]
     sla_check: AssetCheckSpec | None
     catalog_check: AssetCheckSpec | None = None
+    retry_policy: RetryPolicy | None = None
 
 
 def source_key(name: str) -> AssetKey:
@@ -75,6 +80,23 @@ def _deps(product: DataProduct, translator: MeshTranslator, mesh: Mesh) -> list[
         upstream = translator.get_asset_key(mesh.product(item.product))
         deps.append(AssetDep(upstream, partition_mapping=input_mapping(product, item, mesh)))
     return deps
+
+
+def build_retry_policy(settings: RetrySettings) -> RetryPolicy | None:
+    """Return the step retry policy of the policy's ``retries`` (None for one attempt).
+
+    Waits grow exponentially (``delay``, then 3x, 7x ... ``delay`` after the failure), each
+    give or take up to one ``delay`` of jitter, so builds failing together do not retry
+    together. Dagster retries only failures that allow it: the build marks terminal ones.
+    """
+    if settings.attempts <= 1:
+        return None
+    return RetryPolicy(
+        max_retries=settings.attempts - 1,
+        delay=settings.delay.total_seconds(),
+        backoff=Backoff.EXPONENTIAL,
+        jitter=Jitter.PLUS_MINUS,
+    )
 
 
 def _automation(product: DataProduct) -> AutomationCondition[Any] | None:
@@ -130,7 +152,8 @@ def build_product_specs(
                 partitions_def=partitions_def,
                 metadata={"mesh/kind": "catalog_drift", "mesh/severity": "warn"},
             )
-    return ProductSpecs(product, asset, plan, checks, sla_check, catalog_check)
+    retry_policy = build_retry_policy(mesh.policy.retries)
+    return ProductSpecs(product, asset, plan, checks, sla_check, catalog_check, retry_policy)
 
 
 def _check_specs(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, StringConstraints, field_validator
 
 from mesh_dagster.spec import locations, values
+from mesh_dagster.spec.errors import HintedValueError
 from mesh_dagster.spec.models import StrictModel
 
 
@@ -121,6 +123,54 @@ class DomainPolicy(StrictModel):
     )
 
 
+_RETRY_DELAY = re.compile(values.WAIT)
+
+
+def _retry_delay(value: Any) -> Any:
+    """Return ``30s``, ``2m`` or ``0.5s`` as a duration (``0s``: retry at once)."""
+    if isinstance(value, timedelta):
+        return value
+    match = _RETRY_DELAY.match(value.strip()) if isinstance(value, str) else None
+    if match is None:
+        text = value if isinstance(value, str) else str(value).lower()
+        bare = not isinstance(value, bool) and re.fullmatch(r"\d+(\.\d+)?", text.strip())
+        shown = f"'{value}'" if isinstance(value, str) else text
+        raise HintedValueError(
+            f"expected a wait such as '30s', '2m' or '0s', got {shown}",
+            f"Did you mean '{text.strip()}s'?" if bare else None,
+        )
+    amount = float(match.group(1))
+    return timedelta(seconds=amount if match.group(2) == "s" else amount * 60)
+
+
+class RetrySettings(StrictModel):
+    """How a build that failed for a transient reason (network, throttling, 5xx) is retried."""
+
+    attempts: int = Field(
+        default=3,
+        ge=1,
+        le=10,
+        description=(
+            "Tries in all, the first included (default 3); `1` turns retries off. Terminal "
+            "failures (spec, data, permissions, a blocked publish) are never retried."
+        ),
+    )
+    delay: timedelta = Field(
+        default=timedelta(seconds=30),
+        json_schema_extra={"default": "30s"},
+        description=(
+            "Wait before the first retry (`30s`, `2m`; default 30s). Later waits grow "
+            "exponentially (3, then 7 times `delay`), each give or take one `delay` of jitter."
+        ),
+    )
+
+    _delay = field_validator(
+        "delay",
+        mode="before",
+        json_schema_input_type=Annotated[str, StringConstraints(pattern=values.WAIT)],
+    )(_retry_delay)
+
+
 class SlackChannel(StrictModel):
     """A Slack incoming webhook."""
 
@@ -196,4 +246,10 @@ class MeshPolicy(StrictModel):
     alert_channels: dict[str, AlertChannel] = Field(
         default_factory=dict,
         description="Alert channels by name; secrets are given as environment variable names.",
+    )
+    retries: RetrySettings = Field(
+        default_factory=RetrySettings,
+        description=(
+            "Retries of builds that fail for a transient reason (`{attempts: 3, delay: 30s}`)."
+        ),
     )

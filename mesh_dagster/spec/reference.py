@@ -21,6 +21,7 @@ _PATTERN_LABELS = {
     values.CHECK_NAME: "name (`A-Z`, `a-z`, `0-9`, `_`; at most 63)",
     values.CLOCK: "time `HH:MM`",
     values.DURATION: "duration (`30m`, `2h`)",
+    values.WAIT: "wait (`30s`, `2m`, `0s`)",
     values.PERCENT: "percentage (`99.9%`)",
 }
 _BOUNDS = (

@@ -18,6 +18,7 @@ SIMPLE_TYPES = ("string", "integer", "bigint", "double", "boolean", "date", "tim
 _DECIMAL = re.compile(r"^decimal\((\d+),\s*(\d+)\)$")
 CLOCK = r"^([01]\d|2[0-3]):([0-5]\d)$"
 DURATION = r"^(\d+)(m|h)$"
+WAIT = r"^(\d+(?:\.\d+)?)(s|m)$"
 PERCENT = r"^\s*\d+(\.\d+)?\s*%\s*$"
 _CLOCK = re.compile(CLOCK)
 _CRON_FIELDS = (

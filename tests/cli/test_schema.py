@@ -46,6 +46,7 @@ def test_schema_of_the_policy(runner: CliRunner) -> None:
         "limits",
         "domains",
         "alert_channels",
+        "retries",
     }
 
 
