@@ -23,7 +23,7 @@ from dagster import (
     build_sensor_context,
     materialize,
 )
-from deltalake import DeltaTable
+from deltalake import DeltaTable, write_deltalake
 from fixtures.s3 import PRODUCTS_BUCKET, RestartableS3, S3Server
 from spec_folder import DELETE, SpecFolder, dump_yaml, merge, product_data
 
@@ -232,6 +232,25 @@ def _delete_bucket(s3: S3Server) -> Hook:
     return delete
 
 
+def _conflicting_table(s3: S3Server) -> Hook:
+    def publish_strings(attempt: int) -> None:
+        # Someone published amount_usd as strings: the build's doubles are a breaking change.
+        table = pa.table({"event_id": ["x"], "amount_usd": ["1"], "event_time": [None]})
+        options = {"AWS_ENDPOINT_URL": s3.endpoint, "AWS_ALLOW_HTTP": "true"}
+        write_deltalake(TABLE, table.cast(_STRING_SCHEMA), storage_options=options)
+
+    return publish_strings
+
+
+_STRING_SCHEMA = pa.schema(
+    [
+        ("event_id", pa.string()),
+        ("amount_usd", pa.string()),
+        ("event_time", pa.timestamp("us", tz="UTC")),
+    ]
+)
+
+
 TERMINAL: list[tuple[str, Callable[[S3Server], Hook], AssetKey, str, str]] = [
     (
         "missing bucket",
@@ -263,6 +282,15 @@ TERMINAL: list[tuple[str, Callable[[S3Server], Hook], AssetKey, str, str]] = [
         "transform_failed",
         "the transform 'test_retries:order_events' returned str; expected a pandas DataFrame "
         "or a pyarrow Table",
+    ),
+    (
+        "refused schema change",
+        _conflicting_table,
+        EVENTS,
+        "schema_change_refused",
+        f"refusing to change the schema of {TABLE} (amount_usd: string -> double). Only new "
+        "nullable columns are added automatically; run `mesh impact` to see who a breaking "
+        "change affects.",
     ),
     (
         "missing input",
