@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -16,3 +17,13 @@ def test_readme_is_the_assembly_of_its_sections() -> None:
     assert (ROOT / "README.md").read_text(encoding="utf-8") == module.assemble(ROOT), (
         "README.md is out of date: run .venv/bin/python scripts/assemble_readme.py"
     )
+
+
+def test_the_checks_section_lists_exactly_the_allowed_functions() -> None:
+    from mesh_dagster.spec.check_sql import CHECK_FUNCTIONS
+
+    text = (ROOT / "docs" / "README-checks.md").read_text(encoding="utf-8")
+    start = text.index("these functions are allowed:")
+    end = text.index("Any other function is refused", start)
+    listed = re.findall(r"`([a-z_]+)`", text[start:end])
+    assert listed == sorted(CHECK_FUNCTIONS)
