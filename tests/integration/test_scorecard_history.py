@@ -59,15 +59,18 @@ EXPECTED = {
     # the rule 05:10 -> 12:00 next day = 1850 min; the miss 08:30 -> 12:00 = 1650 min.
     "order-events": ((90, 89, 1, 0), 90, 0, (1, 1, 0), [1850, 1650]),
     # 01-15 (backfill), 02-10 (07:20), 03-20..22 (backfill 03-23 14:00) late. The misses
-    # recover at the backfills: 1650; 03-21 08:30 -> 03-23 14:00 = 3210; 1770; 330 min.
-    "orders-daily": ((90, 85, 5, 0), 90, 0, (4, 0, 0), [1650, 3210, 1770, 330]),
-    # 03-05: the run failed at 05:05, the retry published at 06:30 (late): 85 min.
-    "payment-events": ((90, 89, 1, 0), 90, 0, (0, 0, 1), [85]),
+    # recover at the backfills: 1650; 03-21 08:30 -> 03-23 14:00 = 3210; 1770; 330 min;
+    # 02-10 is first judged at 08:30, late: a miss caught up, 07:00 -> 07:20 = 20 min.
+    "orders-daily": ((90, 85, 5, 0), 90, 0, (5, 0, 0), [1650, 3210, 1770, 330, 20]),
+    # 03-05: the run failed at 05:05, the retry published at 06:30 (late): 85 min; the
+    # miss, first judged late at 08:30, is caught up: 05:45 -> 06:30 = 45 min.
+    "payment-events": ((90, 89, 1, 0), 90, 0, (1, 0, 1), [85, 45]),
     # 03-31 never built and never judged (no tick on 04-01): missed, but no incident.
     "payments-daily": ((90, 89, 0, 1), 89, 0, (0, 0, 0), []),
     # 02-25 failed pii_delivery_address, never fixed (missed, its rule failed, 2 incidents
-    # open); 03-10 failed known_status at 05:10, fixed by a run at 06:00 (late; 50 min).
-    "shipment-events": ((90, 88, 1, 1), 90, 1, (1, 2, 0), [50]),
+    # open); 03-10 failed known_status at 05:10, fixed by a run at 06:00 (late; 50 min;
+    # its miss is caught up at 08:30: 05:45 -> 06:00 = 15 min).
+    "shipment-events": ((90, 88, 1, 1), 90, 1, (2, 2, 0), [50, 15]),
     # 02-25 never built: missed; its miss is still open.
     "shipments-daily": ((90, 89, 0, 1), 89, 0, (1, 0, 0), []),
     # Judged from 02-01 (59 periods); 03-20..22 never built (3 open misses); 03-31 never
@@ -170,8 +173,8 @@ def test_domains_and_the_mesh_add_up(card: MeshScorecard, mesh: Mesh) -> None:
     assert orders.budget.periods == pytest.approx(0.54)
     assert orders.budget.target == pytest.approx(1 - 0.54 / 180)
     assert orders.budget.left_share == pytest.approx((0.54 - 6) / 0.54)
-    # (1850 + 1650 + 1650 + 3210 + 1770 + 330) / 6 minutes.
-    assert orders.incidents.mean_time_to_recover == timedelta(minutes=10460 / 6)
+    # (1850 + 1650 + 1650 + 3210 + 1770 + 330 + 20) / 7 minutes.
+    assert orders.incidents.mean_time_to_recover == timedelta(minutes=10480 / 7)
     assert (payments.availability.late, payments.availability.missed) == (1, 1)
     assert shipments.quality.score == pytest.approx(1 - 1 / (90 * 8 + 89 * 6))
     assert (finance.availability.due, finance.availability.missed) == (59, 4)
@@ -185,8 +188,9 @@ def test_domains_and_the_mesh_add_up(card: MeshScorecard, mesh: Mesh) -> None:
         EXPECTED[name][1] * error_rules(mesh, name) for name in EXPECTED
     )  # every rule evaluated on the periods built
     assert (whole.quality.pairs, whole.quality.passed) == (pairs, pairs - 1)
-    assert (whole.incidents.total, whole.incidents.open) == (14, 6)
-    assert whole.incidents.mean_time_to_recover == timedelta(minutes=(10460 + 85 + 50) / 8)
+    assert (whole.incidents.total, whole.incidents.open) == (17, 6)
+    minutes = 10480 + 85 + 45 + 50 + 15
+    assert whole.incidents.mean_time_to_recover == timedelta(minutes=minutes / 11)
 
 
 def test_the_sql_reader_reads_what_the_public_api_reads(
@@ -209,7 +213,9 @@ def test_a_shorter_window_counts_only_its_own_periods(
     shipment_events, payment_events = card.products[1], card.products[0]
     assert shipment_events.product == "shipment-events"
     assert (shipment_events.availability.due, shipment_events.availability.late) == (3, 1)
-    assert (shipment_events.incidents.check_failed, shipment_events.incidents.resolved) == (1, 1)
+    incidents = shipment_events.incidents
+    # 03-10's failed rule, and its miss caught up (deadline 03-11 05:45, in the window).
+    assert (incidents.check_failed, incidents.sla_missed, incidents.resolved) == (1, 1, 2)
     assert payment_events.availability.late == 0  # its late period, 03-05, is not in it
     assert payment_events.incidents.total == 0
 

@@ -294,7 +294,6 @@ def test_a_miss_learnt_after_the_data_landed_is_told_opened_and_resolved(
     assert sla_statuses(scenario, ORDERS_DAILY) == [(day, "late")]
 
     # The scorecard counts it as an sla_missed incident, from the deadline to the publish.
-    assert scenario.defs is not None
     mesh = load_mesh(scenario.specs)
     window = Window(at(0, day=10), at(0, day=12))
     card = compute_scorecard(mesh, read_history(scenario.instance, mesh, window))

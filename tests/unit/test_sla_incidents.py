@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import ClassVar
 
 from mesh_dagster.alerts import Audience, Incident, IncidentBook, Notice, Route, deliver
@@ -117,8 +118,6 @@ def test_a_caught_up_miss_is_told_opened_then_resolved_in_one_tick() -> None:
     assert chat.sent[1].resolution == {"late_by_minutes": 300.0}
     assert [o.status for o in report.outcomes] == ["sent", "sent"]
     assert book.records == {}  # settled: nothing left to tell
-    # The same verdict told again (a sensor that re-reads it) would open a new incident:
-    # the alert sensor reads each event once (see the scenario test for re-ticks).
 
 
 # --- the alert sensor and the scorecard agree on the same history ------------------------
@@ -140,6 +139,10 @@ PUBLISHES = (
     Publish(key(4), at(5, 14)),  # a re-publish changes nothing
 )
 UNTIL = at(20, 0)
+
+
+def day_incident(day: int, opened_at: datetime) -> Incident:
+    return sla_incident(key(day), opened_at, deadline(day))
 
 
 def alert_incidents() -> list[tuple[str, datetime, datetime | None]]:
@@ -164,9 +167,7 @@ def alert_incidents() -> list[tuple[str, datetime, datetime | None]]:
         )
         if verdict.status in ("missed", "late"):
             seen_failed.add(verdict.partition)
-        book = apply_sla_verdict(
-            book, facts, lambda opened, d=day: sla_incident(key(d), opened, deadline(d))
-        )
+        book = apply_sla_verdict(book, facts, partial(day_incident, day))
         for record in book.records.values():
             incident = record.incident
             spans[(incident.partition or "", incident.opened_at)] = record.resolved_at
