@@ -2,8 +2,9 @@
 
 orders-daily is exported to ODCS, a day with injected defects is written as Parquet, and
 both tools judge the same rows. datacontract-cli runs from PyPI in a virtualenv of its
-own, created once per pinned version under test-artifacts/peers/ (git-ignored) and
-reused by later runs; MESH_PEER_VENV points at another folder.
+own, created once per pinned version in the user's cache folder
+(``$XDG_CACHE_HOME/mesh-dagster/peers``, else ``~/.cache/...``), so clean clones on the same
+machine reuse it; MESH_PEER_VENV points at another folder.
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ INSTALL_TIMEOUT = 900  # measured: about 2.5 minutes on a busy 2-core machine
 @pytest.fixture(scope="session")
 def datacontract() -> Path:
     """Return the `datacontract` executable of the pinned version, installing it once."""
-    default = ROOT / "test-artifacts" / "peers" / PEER.split("[")[0].replace("==", "-")
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    default = cache / "mesh-dagster" / "peers" / PEER.split("[")[0].replace("==", "-")
     venv = Path(os.environ.get("MESH_PEER_VENV", default))
     executable = venv / "bin" / "datacontract"
     stamp = venv / ".installed"
