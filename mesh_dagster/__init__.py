@@ -1,15 +1,14 @@
 """mesh-dagster: data-mesh data product specs as SLA-governed Dagster assets.
 
-The spec API (``load_mesh``, models, errors) imports without Dagster; the Dagster API
-(``build_definitions``, ``MeshTranslator``, ``MeshComponent``, ...) is loaded on first use.
+Every public name is imported on first use: the spec API (``load_mesh``, models, errors)
+never imports Dagster, and ``import mesh_dagster`` alone imports nothing heavy.
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from mesh_dagster.spec import DataProduct, Mesh, MeshPolicy, SpecError, SpecProblem, load_mesh
+from mesh_dagster.lazy import lazy_names
 
 if TYPE_CHECKING:
     from mesh_dagster.compile import (
@@ -20,22 +19,25 @@ if TYPE_CHECKING:
         build_mesh_definitions,
     )
     from mesh_dagster.compile.component import MeshComponent
+    from mesh_dagster.spec import DataProduct, Mesh, MeshPolicy, SpecError, SpecProblem, load_mesh
 
-_DAGSTER_API = {
-    "MeshResource": "mesh_dagster.compile",
-    "MeshTranslator": "mesh_dagster.compile",
-    "build_asset_specs": "mesh_dagster.compile",
-    "build_definitions": "mesh_dagster.compile",
-    "build_mesh_definitions": "mesh_dagster.compile",
-    "MeshComponent": "mesh_dagster.compile.component",
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _DAGSTER_API:
-        return getattr(importlib.import_module(_DAGSTER_API[name]), name)
-    raise AttributeError(f"module 'mesh_dagster' has no attribute '{name}'")
-
+__getattr__ = lazy_names(
+    __name__,
+    {
+        "DataProduct": "mesh_dagster.spec",
+        "Mesh": "mesh_dagster.spec",
+        "MeshPolicy": "mesh_dagster.spec",
+        "SpecError": "mesh_dagster.spec",
+        "SpecProblem": "mesh_dagster.spec",
+        "load_mesh": "mesh_dagster.spec",
+        "MeshResource": "mesh_dagster.compile",
+        "MeshTranslator": "mesh_dagster.compile",
+        "build_asset_specs": "mesh_dagster.compile",
+        "build_definitions": "mesh_dagster.compile",
+        "build_mesh_definitions": "mesh_dagster.compile",
+        "MeshComponent": "mesh_dagster.compile.component",
+    },
+)
 
 __all__ = [
     "DataProduct",

@@ -7,38 +7,23 @@ import logging
 from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.text import Text
 
-from mesh_dagster.build.pipeline import period_filter_for, table_uri
-from mesh_dagster.checks import (
-    CheckOutcome,
-    CheckPlan,
-    CheckPlanError,
-    CheckRefusedError,
-    EngineSettings,
-    evaluate_checks,
-    failed_errors,
-    plan_checks,
-)
-from mesh_dagster.checks.stored import judge_stored, unplaced_text
-from mesh_dagster.io.errors import StorageError
-from mesh_dagster.io.locations import StorageSettings, storage_options
-from mesh_dagster.io.stored_rows import StoredRows, read_stored_rows
 from mesh_dagster.spec.errors import SpecError, did_you_mean
-from mesh_dagster.spec.loader import display_path, load_mesh
-from mesh_dagster.spec.mesh import Mesh
-from mesh_dagster.spec.models import DataProduct
-from mesh_dagster.spec.periods import (
-    KEY_FORMATS,
-    Period,
-    first_start,
-    period_for_key,
-    period_of,
-)
+
+if TYPE_CHECKING:
+    # What a check runs (pandas, pyarrow, DuckDB, deltalake) is imported when it runs:
+    # `mesh` imports every command module before running any.
+    from mesh_dagster.checks import CheckOutcome, CheckPlan, EngineSettings
+    from mesh_dagster.io.locations import StorageSettings
+    from mesh_dagster.io.stored_rows import StoredRows
+    from mesh_dagster.spec.mesh import Mesh
+    from mesh_dagster.spec.models import DataProduct
+    from mesh_dagster.spec.periods import Period
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -73,6 +58,8 @@ def find_product(mesh: Mesh, name: str, specs: Path) -> DataProduct:
 
 def partition_period(mesh: Mesh, product: DataProduct, key: str) -> Period:
     """Return the period of partition ``key``; CheckUsageError if it is not one of them."""
+    from mesh_dagster.spec.periods import KEY_FORMATS, first_start, period_for_key, period_of
+
     partitioning = product.spec.partitioning
     if partitioning is None:
         raise CheckUsageError(f"'{product.name}' is not partitioned; leave out --partition.")
@@ -101,6 +88,7 @@ def partition_period(mesh: Mesh, product: DataProduct, key: str) -> Period:
 
 def _storage() -> tuple[StorageSettings, EngineSettings]:
     # Imported here: the resource module loads Dagster, which commands without it skip.
+    from mesh_dagster.checks.engine import EngineSettings
     from mesh_dagster.compile.resources import mesh_resource_from_env
 
     try:
@@ -112,6 +100,8 @@ def _storage() -> tuple[StorageSettings, EngineSettings]:
 
 
 def _shown_uri(uri: str) -> str:
+    from mesh_dagster.spec.loader import display_path
+
     return uri if "://" in uri else display_path(Path(uri))
 
 
@@ -128,6 +118,11 @@ def read_checked_rows(
     whose partition column is null, which no period holds. CheckUsageError when there is
     no table. An empty period is checked (``not_empty`` fails it), not refused.
     """
+    from mesh_dagster.build.pipeline import period_filter_for, table_uri
+    from mesh_dagster.io.errors import StorageError
+    from mesh_dagster.io.locations import storage_options
+    from mesh_dagster.io.stored_rows import read_stored_rows
+
     uri = table_uri(product, storage)
     try:
         rows = read_stored_rows(
@@ -153,6 +148,9 @@ def check_stored(
     engine: EngineSettings,
 ) -> list[CheckOutcome]:
     """Return the outcomes of ``plan`` on stored rows, judged by their stored types."""
+    from mesh_dagster.checks.evaluate import evaluate_checks
+    from mesh_dagster.checks.stored import judge_stored
+
     outcomes = evaluate_checks(plan, rows.table, period, engine, stored=True)
     return judge_stored(outcomes, period, partition_column(product), rows.unplaced)
 
@@ -209,6 +207,8 @@ def print_text_report(
 
     ``unplaced``: the partition column and how many of the rows have it null.
     """
+    from mesh_dagster.checks.stored import unplaced_text
+
     rows = outcomes[0].rows_checked if outcomes else 0
     scope = f"partition {period.key}" if period else "all partitions"
     rows_text = "1 row" if rows == 1 else f"{rows:,} rows"
@@ -237,6 +237,8 @@ def print_text_report(
 
 
 def _summary(outcomes: Sequence[CheckOutcome]) -> Text:
+    from mesh_dagster.checks.outcome import failed_errors
+
     errors = [outcome for outcome in outcomes if outcome.severity == "error"]
     failed = failed_errors(outcomes)
     warned = sum(1 for o in outcomes if o.severity == "warn" and not o.passed)
@@ -265,6 +267,13 @@ def check_command(
     MESH_S3_ENDPOINT). Exits 0 when every error rule passed, 1 when one failed,
     2 on errors (unknown product or partition, invalid specs, nothing published).
     """
+    from mesh_dagster.build.pipeline import table_uri
+    from mesh_dagster.checks.engine import CheckRefusedError
+    from mesh_dagster.checks.names import CheckPlanError
+    from mesh_dagster.checks.outcome import failed_errors
+    from mesh_dagster.checks.plan import plan_checks
+    from mesh_dagster.spec.loader import load_mesh
+
     errors = Console(stderr=True, highlight=False, soft_wrap=True)
     logging.getLogger("sqlglot").setLevel(logging.ERROR)
     try:

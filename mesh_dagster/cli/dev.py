@@ -11,24 +11,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from mesh_dagster.dev.instance import prepare_dagster_home
-from mesh_dagster.dev.reloader import SpecsReloader, describe_mesh, watch_specs
-from mesh_dagster.dev.served_specs import ServedSpecs
-from mesh_dagster.dev.server import (
-    LOCATION,
-    DevServer,
-    PortInUseError,
-    check_port_free,
-    start_dagster,
-    stop_dagster,
-    wait_until_loaded,
-)
-from mesh_dagster.spec.errors import SpecError
-from mesh_dagster.spec.loader import load_mesh
+if TYPE_CHECKING:
+    from mesh_dagster.dev.reloader import SpecsReloader
+    from mesh_dagster.dev.server import DevServer
 
 EXIT_PROBLEMS = 1
 EXIT_USAGE = 2
@@ -69,6 +58,9 @@ def _while_stopping(hurry: threading.Event) -> None:
 
 def _serve(server: DevServer, reloader: SpecsReloader, process: subprocess.Popen[bytes]) -> int:
     """Watch the specs and serve them until Dagster exits; return an exit code."""
+    from mesh_dagster.dev.reloader import describe_mesh, watch_specs
+    from mesh_dagster.dev.server import wait_until_loaded
+
     stop, ready = threading.Event(), threading.Event()
     watcher = threading.Thread(target=watch_specs, args=(reloader, stop, ready), daemon=True)
     watcher.start()
@@ -110,6 +102,20 @@ def dev_command(
     and the last valid definitions keep running.
     Ctrl-C or SIGTERM stops Dagster and every process it started.
     """
+    from mesh_dagster.dev.instance import prepare_dagster_home
+    from mesh_dagster.dev.reloader import SpecsReloader
+    from mesh_dagster.dev.served_specs import ServedSpecs
+    from mesh_dagster.dev.server import (
+        LOCATION,
+        DevServer,
+        PortInUseError,
+        check_port_free,
+        start_dagster,
+        stop_dagster,
+    )
+    from mesh_dagster.spec.errors import SpecError
+    from mesh_dagster.spec.loader import load_mesh
+
     if not specs.is_dir():
         say(f"no specs folder at {specs}.")
         raise typer.Exit(EXIT_USAGE)

@@ -9,16 +9,16 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from mesh_dagster.docs.site import SiteFolderError, write_site
-from mesh_dagster.spec.errors import SpecError
-from mesh_dagster.spec.loader import load_mesh
-
 
 def docs_command(
     specs: Annotated[Path, typer.Option(help="Specs folder to document.")] = Path("specs"),
     out: Annotated[Path, typer.Option(help="Folder to write the catalog to.")] = Path("site"),
 ) -> None:
     """Write a static catalog of the specs' products to OUT: open OUT/index.html."""
+    from mesh_dagster.docs.site import SiteFolderError, write_site
+    from mesh_dagster.spec.errors import SpecError
+    from mesh_dagster.spec.loader import load_mesh
+
     errors = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
         mesh = load_mesh(specs)

@@ -10,14 +10,6 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from mesh_dagster.governance.git_specs import GitRefError, load_mesh_at_ref
-from mesh_dagster.governance.impact_json import render_impact_json
-from mesh_dagster.governance.impact_markdown import render_impact_markdown
-from mesh_dagster.governance.impact_text import render_impact_text
-from mesh_dagster.spec.errors import SpecError
-from mesh_dagster.spec.impact import assess_impact
-from mesh_dagster.spec.loader import load_mesh
-
 EXIT_BREAKING = 1
 EXIT_USAGE = 2
 
@@ -56,6 +48,14 @@ def impact_command(
 
     Exits 0 without breaking changes or with --allow-breaking, 1 with them, 2 on errors.
     """
+    from mesh_dagster.governance.git_specs import GitRefError, load_mesh_at_ref
+    from mesh_dagster.governance.impact_json import render_impact_json
+    from mesh_dagster.governance.impact_markdown import render_impact_markdown
+    from mesh_dagster.governance.impact_text import render_impact_text
+    from mesh_dagster.spec.errors import SpecError
+    from mesh_dagster.spec.impact import assess_impact
+    from mesh_dagster.spec.loader import load_mesh
+
     errors = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
         old = load_mesh_at_ref(base, specs)

@@ -5,23 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.text import Text
 
-from mesh_dagster.spec.errors import SpecError, SpecProblem
-from mesh_dagster.spec.loader import display_path, load_mesh
-from mesh_dagster.spec.mesh import Mesh
-from mesh_dagster.spec.models import API_VERSION
-from mesh_dagster.spec.policy_models import MeshPolicy
-from mesh_dagster.spec.scaffold import (
-    ProductDraft,
-    check_new_name,
-    scaffold_product,
-    spec_file_name,
-)
+if TYPE_CHECKING:
+    from mesh_dagster.spec.errors import SpecProblem
+    from mesh_dagster.spec.mesh import Mesh
+    from mesh_dagster.spec.policy_models import MeshPolicy
 
 EXIT_USAGE = 2
 
@@ -30,6 +23,8 @@ def _kebab(what: str) -> Callable[[str | None], str | None]:
     """Return a typer callback that accepts only kebab-case values for ``what``."""
 
     def check(value: str | None) -> str | None:
+        from mesh_dagster.spec.scaffold import check_new_name
+
         try:
             return None if value is None else check_new_name(value, what)
         except ValueError as error:
@@ -40,6 +35,9 @@ def _kebab(what: str) -> Callable[[str | None], str | None]:
 
 def _problems_in(folder: Path, target: Path) -> list[SpecProblem]:
     """Return the problems of the mesh that are in ``target``."""
+    from mesh_dagster.spec.errors import SpecError
+    from mesh_dagster.spec.loader import display_path, load_mesh
+
     try:
         load_mesh(folder)
     except SpecError as error:
@@ -50,6 +48,11 @@ def _problems_in(folder: Path, target: Path) -> list[SpecProblem]:
 
 def _existing_mesh(folder: Path) -> tuple[Mesh | None, MeshPolicy, bool]:
     """Return the folder's mesh if it loads, its policy, and whether the policy is valid."""
+    from mesh_dagster.spec.errors import SpecError
+    from mesh_dagster.spec.loader import load_mesh
+    from mesh_dagster.spec.models import API_VERSION
+    from mesh_dagster.spec.policy_models import MeshPolicy
+
     default = MeshPolicy.model_validate({"apiVersion": API_VERSION, "kind": "MeshPolicy"})
     if not folder.exists():
         return None, default, True
@@ -90,6 +93,8 @@ def new_command(
     ] = None,
 ) -> None:
     """Write DIR/DOMAIN/NAME.yaml, a spec to fill in that already passes `mesh validate`."""
+    from mesh_dagster.spec.scaffold import ProductDraft, scaffold_product, spec_file_name
+
     console = Console(soft_wrap=True, highlight=False)
     target = folder / domain / spec_file_name(name)
     if target.exists():

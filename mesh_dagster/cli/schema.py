@@ -8,9 +8,6 @@ from typing import Annotated
 
 import typer
 
-from mesh_dagster.spec.json_schema import spec_json_schema
-from mesh_dagster.spec.reference import render_reference
-
 
 class SchemaKind(StrEnum):
     """Which document's schema `mesh schema` prints."""
@@ -30,6 +27,9 @@ def schema_command(
     ] = False,
 ) -> None:
     """Print the JSON Schema of a spec file (e.g. `mesh schema > .mesh-schema.json`)."""
+    from mesh_dagster.spec.json_schema import spec_json_schema
+    from mesh_dagster.spec.reference import render_reference
+
     if markdown:
         typer.echo(render_reference(), nl=False)
         return

@@ -11,20 +11,13 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from mesh_dagster.scorecard.compute import compute_scorecard
-from mesh_dagster.scorecard.model import MeshScorecard
-from mesh_dagster.scorecard.render_csv import render_scorecard_csv
-from mesh_dagster.scorecard.render_json import render_scorecard_json
-from mesh_dagster.scorecard.render_table import render_scorecard_tables
-from mesh_dagster.scorecard.selection import SelectionError, select_products
-from mesh_dagster.scorecard.window import Window, WindowError, parse_window
-from mesh_dagster.spec.errors import SpecError
-from mesh_dagster.spec.loader import load_mesh
-from mesh_dagster.spec.mesh import Mesh
-from mesh_dagster.spec.models import DataProduct
-
 if TYPE_CHECKING:
     from dagster import DagsterInstance
+
+    from mesh_dagster.scorecard.model import MeshScorecard
+    from mesh_dagster.scorecard.window import Window
+    from mesh_dagster.spec.mesh import Mesh
+    from mesh_dagster.spec.models import DataProduct
 
 EXIT_PROBLEMS = 1
 EXIT_USAGE = 2
@@ -67,6 +60,7 @@ def scorecard_of(
     instance: DagsterInstance, mesh: Mesh, window: Window, products: list[DataProduct]
 ) -> MeshScorecard:
     """Return the scorecard of ``products`` over ``window`` from the instance's history."""
+    from mesh_dagster.scorecard.compute import compute_scorecard
     from mesh_dagster.scorecard.instance_history import read_history
 
     return compute_scorecard(mesh, read_history(instance, mesh, window, products))
@@ -111,6 +105,14 @@ def scorecard_command(
 
     Exits 0 on success, 1 when the specs do not load, 2 on a usage error.
     """
+    from mesh_dagster.scorecard.render_csv import render_scorecard_csv
+    from mesh_dagster.scorecard.render_json import render_scorecard_json
+    from mesh_dagster.scorecard.render_table import render_scorecard_tables
+    from mesh_dagster.scorecard.selection import SelectionError, select_products
+    from mesh_dagster.scorecard.window import WindowError, parse_window
+    from mesh_dagster.spec.errors import SpecError
+    from mesh_dagster.spec.loader import load_mesh
+
     errors = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
         mesh = load_mesh(specs)

@@ -17,13 +17,11 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from mesh_dagster.sla.status import SlaStatus, latest_due_period, sla_status, status_moment
-from mesh_dagster.spec.errors import SpecError
-from mesh_dagster.spec.loader import load_mesh
-from mesh_dagster.spec.mesh import Mesh
-
 if TYPE_CHECKING:
     from dagster import DagsterInstance
+
+    from mesh_dagster.sla.status import SlaStatus
+    from mesh_dagster.spec.mesh import Mesh
 
 EXIT_USAGE = 2
 DEFAULT_HOME = ".dagster_home"
@@ -104,6 +102,7 @@ def read_statuses(
     """Return the state of every product with an SLA, by product name."""
     from mesh_dagster.compile.sla_sensor import first_publish
     from mesh_dagster.compile.translator import MeshTranslator
+    from mesh_dagster.sla.status import latest_due_period, sla_status, status_moment
 
     translator = MeshTranslator()
     statuses: list[SlaStatus] = []
@@ -220,6 +219,9 @@ def status_command(
     pending: the deadline is ahead and nothing is published yet.
     Reads the Dagster instance in $DAGSTER_HOME (default: .dagster_home).
     """
+    from mesh_dagster.spec.errors import SpecError
+    from mesh_dagster.spec.loader import load_mesh
+
     errors = Console(stderr=True, highlight=False, soft_wrap=True)
     chosen_day, current = parse_day(day), parse_now(now)
     try:

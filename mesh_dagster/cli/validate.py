@@ -7,15 +7,15 @@ import logging
 from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.text import Text
 
-from mesh_dagster.spec.errors import SpecError, SpecProblem
-from mesh_dagster.spec.loader import load_mesh, spec_files
-from mesh_dagster.spec.mesh import Mesh
+if TYPE_CHECKING:
+    from mesh_dagster.spec.errors import SpecProblem
+    from mesh_dagster.spec.mesh import Mesh
 
 EXIT_PROBLEMS = 1
 
@@ -109,6 +109,9 @@ def validate_command(
     ] = ValidateFormat.text,
 ) -> None:
     """Check every spec and the policy; exit 1 if there are problems, 2 on usage errors."""
+    from mesh_dagster.spec.errors import SpecError
+    from mesh_dagster.spec.loader import load_mesh, spec_files
+
     # sqlglot logs a warning for SQL it can only keep as a raw command; the problem
     # report already says what is wrong with such SQL.
     logging.getLogger("sqlglot").setLevel(logging.ERROR)

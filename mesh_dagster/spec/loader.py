@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from mesh_dagster.spec.cache import (
+    ParsedFile,
+    SpecCache,
+    cached_binding_problems,
+    file_key,
+    open_spec_cache,
+    remembered_violations,
+)
 from mesh_dagster.spec.errors import SpecError, SpecProblem, did_you_mean
 from mesh_dagster.spec.graph import find_cycle
 from mesh_dagster.spec.location_overlap import location_overlap_problems
@@ -18,7 +27,6 @@ from mesh_dagster.spec.policy import policy_violations, product_policy_violation
 from mesh_dagster.spec.policy_models import MeshPolicy
 from mesh_dagster.spec.printable import printable
 from mesh_dagster.spec.rules import RuleViolation, product_rule_violations
-from mesh_dagster.spec.sql_binding import binding_problems
 from mesh_dagster.spec.spec_file import UnreadableSpecFile, read_spec_text
 from mesh_dagster.spec.validation_errors import validation_problems
 from mesh_dagster.spec.yaml_source import SourceMap, parse_yaml
@@ -31,6 +39,8 @@ class _Loaded:
     model: BaseModel
     source: SourceMap
     path: Path
+    key: str = ""
+    """The file's key in the spec cache ("" without a cache)."""
 
 
 @dataclass
@@ -79,13 +89,35 @@ def display_path(path: Path) -> str:
     return printable(shown)
 
 
-def _parse_file(path: Path, problems: list[SpecProblem], files: _Files) -> None:
+def _read_file(
+    path: Path, problems: list[SpecProblem], files: _Files, cache: SpecCache | None
+) -> None:
+    """Parse one file, or take what it gave from the cache when its text is unchanged."""
     file = display_path(path)
     try:
         text = read_spec_text(path)
     except UnreadableSpecFile as error:
         problems.append(SpecProblem(file, error.line, error.column, "", error.message, error.hint))
         return
+    key = file_key(cache, file, text)
+    parsed = cache.get(key, ParsedFile) if cache is not None else None
+    if parsed is None:
+        own, found = _Files([], set(), False), list[SpecProblem]()
+        _parse_file(text, file, path, found, own)
+        documents = [(item.model, item.source) for item in own.loaded]
+        declared = frozenset(own.declared_products)
+        parsed = ParsedFile(found, documents, declared, own.declared_policy)
+        if cache is not None:
+            cache.put(key, parsed)
+    problems.extend(parsed.problems)
+    files.loaded.extend(_Loaded(model, source, path, key) for model, source in parsed.documents)
+    files.declared_products.update(parsed.declared_products)
+    files.declared_policy = files.declared_policy or parsed.declared_policy
+
+
+def _parse_file(
+    text: str, file: str, path: Path, problems: list[SpecProblem], files: _Files
+) -> None:
     document = parse_yaml(text, file)
     problems.extend(document.problems)
     data, source = document.data, document.source
@@ -189,8 +221,8 @@ def _cross_spec_problems(
     return problems
 
 
-def _policy_of(files: _Files, problems: list[SpecProblem]) -> tuple[MeshPolicy, bool]:
-    """Return the mesh's policy, and whether products can be judged by it."""
+def _policy_of(files: _Files, problems: list[SpecProblem]) -> tuple[MeshPolicy, bool, str]:
+    """Return the mesh's policy, whether products can be judged by it, and its cache key."""
     policies = [item for item in files.loaded if isinstance(item.model, MeshPolicy)]
     for extra in policies[1:]:
         problems.append(
@@ -203,15 +235,18 @@ def _policy_of(files: _Files, problems: list[SpecProblem]) -> tuple[MeshPolicy, 
         default = MeshPolicy.model_validate({"apiVersion": API_VERSION, "kind": "MeshPolicy"})
         # An invalid policy file is reported on its own; judging products by the
         # defaults instead would only add false problems (e.g. unknown channels).
-        return default, not files.declared_policy
+        return default, not files.declared_policy, "default"
     policy = policies[0].model
     assert isinstance(policy, MeshPolicy)
     problems.extend(_locate(policies[0], list(policy_violations(policy))))
-    return policy, True
+    return policy, True, policies[0].key
 
 
 def _products_of(
-    files: _Files, policy: MeshPolicy, judge_policy: bool, problems: list[SpecProblem]
+    files: _Files,
+    policy: tuple[MeshPolicy, bool, str],
+    problems: list[SpecProblem],
+    cache: SpecCache | None,
 ) -> dict[str, tuple[DataProduct, _Loaded]]:
     """Return the products by name, adding each product's own problems."""
     products: dict[str, tuple[DataProduct, _Loaded]] = {}
@@ -231,13 +266,22 @@ def _products_of(
             )
             continue
         products[product.name] = (product, item)
-        schedule, sla = product.spec.schedule, product.spec.sla
-        timezone = (schedule and schedule.timezone) or policy.defaults.timezone
-        sla_timezone = (sla and sla.timezone) or timezone
-        problems.extend(_locate(item, product_rule_violations(product, timezone, sla_timezone)))
-        if judge_policy:
-            problems.extend(_locate(item, list(product_policy_violations(policy, product))))
+        key = cache.key("rules", item.key, *map(str, policy[1:])) if cache and item.key else ""
+        judged = remembered_violations(cache, key, partial(_violations, product, policy[:2]))
+        problems.extend(_locate(item, judged))
     return products
+
+
+def _violations(product: DataProduct, policy: tuple[MeshPolicy, bool]) -> list[RuleViolation]:
+    """Return the rules the product breaks on its own, then the policy's rules it breaks."""
+    rules, judge_policy = policy
+    schedule, sla = product.spec.schedule, product.spec.sla
+    timezone = (schedule and schedule.timezone) or rules.defaults.timezone
+    sla_timezone = (sla and sla.timezone) or timezone
+    found = product_rule_violations(product, timezone, sla_timezone)
+    if judge_policy:
+        found.extend(product_policy_violations(rules, product))
+    return found
 
 
 def load_mesh(path: str | os.PathLike[str]) -> Mesh:
@@ -247,13 +291,16 @@ def load_mesh(path: str | os.PathLike[str]) -> Mesh:
         raise SpecError([SpecProblem(printable(str(path)), 1, 1, "", "no such file or folder.")])
     problems: list[SpecProblem] = []
     files = _Files([], set(), False)
+    cache = open_spec_cache()
     for file in spec_files(root):
-        _parse_file(file, problems, files)
-    policy, judge_policy = _policy_of(files, problems)
-    products = _products_of(files, policy, judge_policy, problems)
+        _read_file(file, problems, files, cache)
+    judged = _policy_of(files, problems)
+    policy = judged[0]
+    products = _products_of(files, judged, problems, cache)
     valid = {name: (product, item.source) for name, (product, item) in products.items()}
     problems.extend(_cross_spec_problems(valid, files.declared_products - set(products)))
-    problems.extend(binding_problems(valid, problems))
+    keys = {name: item.key for name, (_, item) in products.items()}
+    problems.extend(cached_binding_problems(cache, valid, problems, keys))
     if problems:
         raise SpecError(problems)
     ordered = sorted(products.items())

@@ -6,11 +6,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 
-from mesh_dagster.spec.check_sql import CheckSqlError, parse_check_sql
 from mesh_dagster.spec.errors import FieldPath, did_you_mean
 from mesh_dagster.spec.models import DataProduct
 from mesh_dagster.spec.periods import deadline_after, first_start, next_period_start, next_tick
-from mesh_dagster.spec.transform_sql import TransformSqlError, check_transform_sql, view_name
 
 
 @dataclass(frozen=True)
@@ -107,6 +105,9 @@ def _structure_rules(product: DataProduct) -> Iterator[RuleViolation]:
 
 
 def _check_rules(product: DataProduct) -> Iterator[RuleViolation]:
+    # sqlglot is imported when SQL is checked: a load served by the spec cache never is.
+    from mesh_dagster.spec.check_sql import CheckSqlError, parse_check_sql
+
     names = [column.name for column in product.spec.columns]
     flags = [column.name for column in product.spec.columns if column.type == "boolean"]
     for index, check in enumerate(product.spec.quality.custom_checks):
@@ -119,6 +120,8 @@ def _check_rules(product: DataProduct) -> Iterator[RuleViolation]:
 
 
 def _transform_rules(product: DataProduct) -> Iterator[RuleViolation]:
+    from mesh_dagster.spec.transform_sql import TransformSqlError, check_transform_sql, view_name
+
     transform = product.spec.transform
     if transform is None or transform.sql is None:
         return
