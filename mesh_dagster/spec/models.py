@@ -20,7 +20,7 @@ Severity = Literal["error", "warn"]
 class StrictModel(BaseModel):
     """Base of every spec model: immutable, and unknown keys are errors."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, defer_build=True)
 
 
 class ProductMetadata(StrictModel):
