@@ -56,6 +56,20 @@ class Audience(AlertModel):
     routes: tuple[Route, ...] = Field(default=(), description="Channels told, in order.")
 
 
+class UpstreamPeriod(AlertModel):
+    """An input period an SLA miss waited for: not published by the deadline."""
+
+    product: str = Field(description="Input product name.")
+    partition: str = Field(description="Its period's partition key.")
+    missed: bool = Field(
+        default=False, description="Whether it is itself missed (its own deadline passed)."
+    )
+    url: str | None = Field(default=None, description="Its partition in the Dagster UI.")
+
+    def __str__(self) -> str:
+        return f"{self.product} {self.partition}"
+
+
 class Incident(AlertModel):
     """One problem of one product (and partition) that its owners must hear about."""
 
@@ -72,6 +86,9 @@ class Incident(AlertModel):
         default_factory=dict, description="Figures (counts, shares, run id); never row values."
     )
     audience: Audience = Field(default_factory=Audience, description="Who hears about it.")
+    waiting_for: tuple[UpstreamPeriod, ...] = Field(
+        default=(), description="`sla_missed`: input periods not published by the deadline."
+    )
 
     @model_validator(mode="after")
     def _rule_for_checks(self) -> Incident:

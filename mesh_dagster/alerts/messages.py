@@ -1,7 +1,8 @@
 """The words of a notice, shared by every channel: headline, summary sentence and facts.
 
 Every notice names the product, domain, partition, the deadline or the failing rule, the
-owner, the steward, the consumers affected and the asset's page in the Dagster UI. Only
+owner, the steward, the consumers affected and the asset's page in the Dagster UI; an SLA
+miss names the input periods it waited for, each linked to its partition's page. Only
 the incident's own fields are used: consumers' contact addresses (routing data) and the
 data's values never appear.
 """
@@ -12,7 +13,7 @@ import html
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from mesh_dagster.alerts.incidents import Figure, Incident, Notice
+from mesh_dagster.alerts.incidents import Figure, Incident, Notice, UpstreamPeriod
 
 KIND_LABELS = {
     "sla_missed": "SLA missed",
@@ -69,9 +70,14 @@ def summary(notice: Notice) -> str:
         format_time(incident.deadline, incident.timezone) if incident.deadline else "its deadline"
     )
     if incident.kind == "sla_missed":
+        waiting = waiting_text(incident.waiting_for)
         if notice.event == "opened":
-            return f"{_capital(subject)} was not published by its deadline, {deadline}."
-        return f"{_capital(subject)} was published at {at}, after its deadline of {deadline}."
+            cause = f"; waiting for {waiting}" if waiting else ""
+            return f"{_capital(subject)} was not published by its deadline, {deadline}{cause}."
+        cause = f"; it had waited for {waiting}" if waiting else ""
+        return (
+            f"{_capital(subject)} was published at {at}, after its deadline of {deadline}{cause}."
+        )
     if incident.kind == "check_failed":
         if notice.event == "opened":
             return f"Quality check {incident.rule} ({incident.severity}) failed on {subject}."
@@ -79,6 +85,11 @@ def summary(notice: Notice) -> str:
     if notice.event == "opened":
         return f"The build of {subject} failed."
     return f"A later build of {subject} succeeded (at {at})."
+
+
+def waiting_text(waiting_for: tuple[UpstreamPeriod, ...]) -> str:
+    """Return ``order-events 2026-03-13, itself missed; ...`` ('' when nothing was missing)."""
+    return "; ".join(f"{item}, itself missed" if item.missed else str(item) for item in waiting_for)
 
 
 def _capital(text: str) -> str:
@@ -98,6 +109,8 @@ def facts(notice: Notice) -> list[tuple[str, str]]:
         rows.append(("Deadline", format_time(incident.deadline, incident.timezone)))
     if incident.rule is not None:
         rows.append(("Rule", incident.rule))
+    if incident.waiting_for:
+        rows.append(("Waiting for", waiting_text(incident.waiting_for)))
     rows += [
         ("Severity", f"{incident.severity} ({incident.urgency} urgency)"),
         ("Owner", audience.owner or "-"),
@@ -112,6 +125,7 @@ def facts(notice: Notice) -> list[tuple[str, str]]:
     rows += [(name, format_figure(value)) for name, value in incident.details.items()]
     rows += [(name, format_figure(value)) for name, value in notice.resolution.items()]
     rows.append(("Dagster", audience.asset_url or "-"))
+    rows += [(f"Upstream {item}", item.url) for item in incident.waiting_for if item.url]
     return rows
 
 
@@ -140,6 +154,6 @@ def html_text(notice: Notice) -> str:
 
 
 def _html_value(label: str, value: str) -> str:
-    if label == "Dagster" and value.startswith(("http://", "https://")):
+    if value.startswith(("http://", "https://")):
         return f'<a href="{html.escape(value)}">{html.escape(value)}</a>'
     return html.escape(value)

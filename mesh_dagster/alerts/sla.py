@@ -6,13 +6,40 @@ turns its steps into book transitions.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import quote
 
 from mesh_dagster.alerts.book import IncidentBook
-from mesh_dagster.alerts.incidents import Figure, Incident, dedup_key
+from mesh_dagster.alerts.incidents import Figure, Incident, UpstreamPeriod, dedup_key
+from mesh_dagster.alerts.routing import asset_url
 from mesh_dagster.sla.incidents import sla_incident_steps
+from mesh_dagster.sla.upstream import MissingInput
+from mesh_dagster.spec.mesh import Mesh
+
+
+def partition_url(dagster_url: str, mesh: Mesh, product: str, partition: str) -> str | None:
+    """Return the page of a product's partition in the Dagster UI (None: not in the mesh)."""
+    if product not in mesh.products:
+        return None
+    page = asset_url(dagster_url, mesh.product(product))
+    return f"{page}?view=partitions&partition={quote(partition, safe='')}"
+
+
+def upstream_periods(
+    mesh: Mesh, missing: Iterable[MissingInput], dagster_url: str
+) -> tuple[UpstreamPeriod, ...]:
+    """Return the input periods a miss waited for, each linked to its partition's page."""
+    return tuple(
+        UpstreamPeriod(
+            product=item.product,
+            partition=item.partition,
+            missed=item.missed,
+            url=partition_url(dagster_url, mesh, item.product, item.partition),
+        )
+        for item in missing
+    )
 
 
 @dataclass(frozen=True)

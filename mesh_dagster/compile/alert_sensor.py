@@ -39,10 +39,11 @@ from mesh_dagster.alerts import (
     incident_for,
 )
 from mesh_dagster.alerts.instance_store import InstanceBookStore
-from mesh_dagster.alerts.sla import SlaVerdictFacts, apply_sla_verdict
+from mesh_dagster.alerts.sla import SlaVerdictFacts, apply_sla_verdict, upstream_periods
 from mesh_dagster.compile.assets import op_name
 from mesh_dagster.compile.event_log import require_cross_run_event_log
 from mesh_dagster.compile.specs import SLA_CHECK, ProductSpecs
+from mesh_dagster.sla.upstream import read_waiting
 from mesh_dagster.spec.mesh import Mesh
 from mesh_dagster.spec.models import DataProduct
 
@@ -175,8 +176,10 @@ def _sla_verdict(
         late_by_minutes=late if isinstance(late, (int, float)) else None,
     )
 
+    waiting_for = upstream_periods(tick.mesh, read_waiting(metadata), tick.dagster_url)
+
     def incident(opened_at: datetime) -> Incident:
-        return incident_for(
+        opened = incident_for(
             tick.mesh,
             product,
             "sla_missed",
@@ -185,6 +188,7 @@ def _sla_verdict(
             partition=partition,
             deadline=deadline,
         )
+        return opened.model_copy(update={"waiting_for": waiting_for})
 
     tick.book = apply_sla_verdict(tick.book, verdict, incident)
 

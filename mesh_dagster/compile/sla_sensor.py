@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -25,6 +25,7 @@ from dagster import (
 from dagster._time import get_current_datetime
 
 from mesh_dagster.compile.specs import SLA_CHECK, ProductSpecs
+from mesh_dagster.sla.upstream import FirstPublish, MissingInput, missing_inputs, waiting_metadata
 from mesh_dagster.sla.verdicts import Verdict, due_periods, judge
 from mesh_dagster.spec.mesh import Mesh
 from mesh_dagster.spec.models import DataProduct
@@ -91,13 +92,19 @@ def first_publish(instance: DagsterInstance, key: AssetKey, partition: str) -> d
     return datetime.fromtimestamp(records[0].timestamp, tz=get_current_datetime().tzinfo)
 
 
-def verdict_evaluation(key: AssetKey, verdict: Verdict) -> AssetCheckEvaluation:
-    """Return the ``sla`` check result of a verdict (late is a WARN failure)."""
+def verdict_evaluation(
+    key: AssetKey, verdict: Verdict, waiting_for: Sequence[MissingInput] = ()
+) -> AssetCheckEvaluation:
+    """Return the ``sla`` check result of a verdict (late is a WARN failure).
+
+    ``waiting_for``: the input periods not published by the deadline (the miss's cause).
+    """
     metadata: dict[str, Any] = {
         "partition": verdict.partition,
         "status": verdict.status,
         "deadline": verdict.deadline.isoformat(),
         "published_at": verdict.published_at.isoformat() if verdict.published_at else "",
+        **waiting_metadata(waiting_for),
     }
     late_by = verdict.late_by
     if late_by is not None:
@@ -108,6 +115,11 @@ def verdict_evaluation(key: AssetKey, verdict: Verdict) -> AssetCheckEvaluation:
         "missed": f"not published by the deadline {verdict.deadline:%Y-%m-%d %H:%M %Z}",
         "pending": f"not published yet; due by {verdict.deadline:%Y-%m-%d %H:%M %Z}",
     }
+    description = descriptions[verdict.status]
+    if waiting_for:
+        description += "; waiting for " + ", ".join(
+            f"{item} (itself missed)" if item.missed else str(item) for item in waiting_for
+        )
     return AssetCheckEvaluation(
         asset_key=key,
         check_name=SLA_CHECK,
@@ -116,7 +128,7 @@ def verdict_evaluation(key: AssetKey, verdict: Verdict) -> AssetCheckEvaluation:
             AssetCheckSeverity.ERROR if verdict.status == "missed" else AssetCheckSeverity.WARN
         ),
         metadata=metadata,
-        description=descriptions[verdict.status],
+        description=description,
         partition=verdict.partition,
     )
 
@@ -129,6 +141,11 @@ class ProductTick:
     late_partitions: list[str] = field(default_factory=list)
 
 
+def published_lookup(instance: DagsterInstance, keys: Mapping[str, AssetKey]) -> FirstPublish:
+    """Return when a product's (by name) period was first published in ``instance``."""
+    return lambda name, partition: first_publish(instance, keys[name], partition)
+
+
 def evaluate_product(
     instance: DagsterInstance,
     mesh: Mesh,
@@ -136,11 +153,14 @@ def evaluate_product(
     key: AssetKey,
     state: ProductSlaState,
     now: datetime,
+    inputs_published: FirstPublish | None = None,
 ) -> ProductTick:
     """Judge the product's periods that came due since the last tick, and late publishes.
 
     A period already judged missed gets its late verdict from a run of the ``sla`` check
-    (Dagster keeps one runless result per check and partition).
+    (Dagster keeps one runless result per check and partition). A missed or late verdict
+    records the input periods that were not published by the deadline
+    (``inputs_published`` tells when an input period was; None: inputs are not looked at).
     """
     result = ProductTick()
     for partition in sorted(state.missed):
@@ -151,7 +171,10 @@ def evaluate_product(
         verdict = judge(product, item, first_publish(instance, key, item.period.key), now)
         if verdict is None:
             continue
-        result.evaluations.append(verdict_evaluation(key, verdict))
+        waiting: list[MissingInput] = []
+        if verdict.status != "on_time" and inputs_published is not None:
+            waiting = missing_inputs(mesh, product, item, now, inputs_published)
+        result.evaluations.append(verdict_evaluation(key, verdict, waiting))
         if verdict.status == "missed":
             state.missed[verdict.partition] = verdict.deadline
     state.judged_until = max(state.judged_until, now)
@@ -163,6 +186,7 @@ def build_sla_sensor(
 ) -> SensorDefinition:
     """Return the sensor that records an ``sla`` verdict per period at its deadline."""
     watched = [item for item in products if item.sla_check is not None]
+    keys = {item.product.name: item.asset.key for item in products}
 
     @sensor(
         name=SENSOR_NAME,
@@ -176,11 +200,18 @@ def build_sla_sensor(
         state = load_state(context.cursor)
         events: list[AssetCheckEvaluation] = []
         runs: list[RunRequest] = []
+        inputs_published = published_lookup(context.instance, keys)
         for item in watched:
             # Verdicts begin with the first deadline after the product first appears.
             product_state = state.setdefault(item.product.name, ProductSlaState(now))
             tick = evaluate_product(
-                context.instance, mesh, item.product, item.asset.key, product_state, now
+                context.instance,
+                mesh,
+                item.product,
+                item.asset.key,
+                product_state,
+                now,
+                inputs_published,
             )
             events += tick.evaluations
             runs += [

@@ -8,6 +8,7 @@ each step (Dagster's freeze_time), never slept.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -179,7 +180,8 @@ def test_a_late_day_then_an_on_time_day(scenario: Mesh, http_receiver: Any) -> N
     missed = [t for t in slack_texts(http_receiver, "orders-daily") if "SLA missed" in t]
     assert missed == [
         "[orders] SLA missed: orders-daily 2026-03-10: Partition 2026-03-10 of orders-daily "
-        "was not published by its deadline, 2026-03-11 07:00 UTC."
+        "was not published by its deadline, 2026-03-11 07:00 UTC; "
+        "waiting for order-events 2026-03-10, itself missed."
     ]
     assert sla_statuses(scenario, ORDERS_DAILY) == [("2026-03-10", "missed")]
     triggers = [a for a in pagerduty_actions(http_receiver) if a == ("trigger", "orders-daily")]
@@ -208,7 +210,7 @@ def test_a_late_day_then_an_on_time_day(scenario: Mesh, http_receiver: Any) -> N
         "partition 2026-03-10 of orders-daily succeeded (at 2026-03-11 07:40 UTC).",
         "[orders] Resolved: SLA missed: orders-daily 2026-03-10: Partition 2026-03-10 of "
         "orders-daily was published at 2026-03-11 07:40 UTC, after its deadline of "
-        "2026-03-11 07:00 UTC.",
+        "2026-03-11 07:00 UTC; it had waited for order-events 2026-03-10, itself missed.",
     ]
     resolves = [a for a in pagerduty_actions(http_receiver) if a[0] == "resolve"]
     assert len(resolves) >= 2
@@ -270,12 +272,14 @@ def test_a_miss_learnt_after_the_data_landed_is_told_opened_and_resolved(
     scenario.tick("mesh_sla", at(13))
     assert sla_statuses(scenario, ORDERS_DAILY) == [(day, "late")]
     scenario.tick("mesh_alerts", at(13, 1))
+    # Its input landed at 12:00 too, after the deadline: the miss was caused upstream.
     expected = [
         "[orders] SLA missed: orders-daily 2026-03-10: Partition 2026-03-10 of orders-daily "
-        "was not published by its deadline, 2026-03-11 07:00 UTC.",
+        "was not published by its deadline, 2026-03-11 07:00 UTC; "
+        "waiting for order-events 2026-03-10, itself missed.",
         "[orders] Resolved: SLA missed: orders-daily 2026-03-10: Partition 2026-03-10 of "
         "orders-daily was published at 2026-03-11 12:00 UTC, after its deadline of "
-        "2026-03-11 07:00 UTC.",
+        "2026-03-11 07:00 UTC; it had waited for order-events 2026-03-10, itself missed.",
     ]
     assert slack_texts(http_receiver, "orders-daily") == expected
     assert pagerduty_pages(http_receiver, "orders-daily") == ["trigger", "resolve"]
@@ -302,3 +306,60 @@ def test_a_miss_learnt_after_the_data_landed_is_told_opened_and_resolved(
         ("sla_missed", day, at(7), at(12))
     ]
     assert (orders.availability.late, orders.incidents.sla_missed) == (1, 1)
+
+
+def test_a_miss_waiting_for_its_input_names_it_and_links_it(
+    scenario: Mesh, http_receiver: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MESH_DAGSTER_URL", "https://dagster.company.com/")
+    day = "2026-03-10"
+    scenario.tick("mesh_sla", at(4))
+    scenario.tick("mesh_alerts", at(4, 30))
+    # order-events misses 05:45, so orders-daily is not built and misses 07:00 waiting for it.
+    scenario.tick("mesh_sla", at(6))
+    scenario.tick("mesh_sla", at(7))
+    scenario.tick("mesh_alerts", at(7, 1))
+    missed = next(
+        e for e in scenario.verdicts if e.asset_key == ORDERS_DAILY and e.partition == day
+    )
+    assert missed.metadata["status"].value == "missed"
+    assert missed.metadata["mesh/waiting_for"].value == ["order-events 2026-03-10"]
+    assert missed.metadata["mesh/waiting_for_missed"].value == ["order-events 2026-03-10"]
+    assert missed.description == (
+        "not published by the deadline 2026-03-11 07:00 UTC; "
+        "waiting for order-events 2026-03-10 (itself missed)"
+    )
+    upstream = (
+        "https://dagster.company.com/assets/orders/order-events"
+        "?view=partitions&partition=2026-03-10"
+    )
+    opened = [
+        "[orders] SLA missed: orders-daily 2026-03-10: Partition 2026-03-10 of orders-daily "
+        "was not published by its deadline, 2026-03-11 07:00 UTC; "
+        "waiting for order-events 2026-03-10, itself missed."
+    ]
+    assert slack_texts(http_receiver, "orders-daily") == opened
+    bodies = [b for b in http_receiver.accepted("/slack") if "orders-daily" in b["text"]]
+    assert f"<{upstream}|Open the partition>" in json.dumps(bodies[0]["blocks"])
+    trigger = next(
+        b
+        for b in http_receiver.accepted("/pagerduty")
+        if b.get("payload", {}).get("component") == "orders-daily"
+    )
+    details = trigger["payload"]["custom_details"]
+    assert details["Waiting for"] == "order-events 2026-03-10, itself missed"
+    assert details["Upstream order-events 2026-03-10"] == upstream
+
+    # 08:00 the events land; orders-daily is built from them at 08:10: both resolve.
+    assert scenario.build(at(8), day, ORDER_EVENTS)
+    assert scenario.build(at(8, 10), day, ORDERS_DAILY)
+    scenario.tick("mesh_sla", at(8, 11))
+    scenario.tick("mesh_alerts", at(8, 12))
+    assert slack_texts(http_receiver, "orders-daily") == [
+        *opened,
+        "[orders] Resolved: SLA missed: orders-daily 2026-03-10: Partition 2026-03-10 of "
+        "orders-daily was published at 2026-03-11 08:10 UTC, after its deadline of "
+        "2026-03-11 07:00 UTC; it had waited for order-events 2026-03-10, itself missed.",
+    ]
+    assert pagerduty_pages(http_receiver, "orders-daily") == ["trigger", "resolve"]
+    assert sla_statuses(scenario, ORDERS_DAILY) == [(day, "missed"), (day, "late")]

@@ -21,7 +21,10 @@ from mesh_dagster.alerts.channels import (
     slack_message,
     webhook_payload,
 )
+from mesh_dagster.alerts.incidents import UpstreamPeriod
 from mesh_dagster.alerts.messages import facts, headline, plain_text, summary
+from mesh_dagster.alerts.sla import upstream_periods
+from mesh_dagster.sla.upstream import MissingInput
 from mesh_dagster.spec import Mesh
 
 T0 = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
@@ -198,6 +201,7 @@ def test_the_webhook_carries_the_whole_incident(alerts_mesh: Mesh) -> None:
         "deadline": None,
         "timezone": "UTC",
         "details": {"failed_rows": 3, "rows": 1200},
+        "waiting_for": [],
     }
     assert {key: payload[key] for key in ("event", "at", "dedup_key", "urgency")} == {
         "event": "opened",
@@ -274,3 +278,65 @@ def test_senders_do_not_show_their_secrets(sender: Any) -> None:
     for secret in sender.secrets:
         assert secret not in redacted
     assert "***" in redacted
+
+
+UPSTREAM = (
+    "https://dagster.company.com/assets/orders/orders-daily?view=partitions&partition=2026-03-01"
+)
+
+
+def waiting_miss(mesh: Mesh) -> Incident:
+    waiting = upstream_periods(
+        mesh,
+        [
+            MissingInput("orders-daily", "2026-03-01", True),
+            MissingInput("x-gone", "2026-03-01", False),
+        ],
+        "https://dagster.company.com/",
+    )
+    incident = incident_for(
+        mesh,
+        mesh.product("revenue-monthly"),
+        "sla_missed",
+        opened_at=T0,
+        partition="2026-03-01",
+        deadline=T0,
+        dagster_url="https://dagster.company.com",
+    )
+    return incident.model_copy(update={"waiting_for": waiting})
+
+
+def test_an_sla_miss_names_the_input_it_waited_for_and_links_it(alerts_mesh: Mesh) -> None:
+    incident = waiting_miss(alerts_mesh)
+    assert incident.waiting_for == (
+        UpstreamPeriod(product="orders-daily", partition="2026-03-01", missed=True, url=UPSTREAM),
+        UpstreamPeriod(product="x-gone", partition="2026-03-01", missed=False, url=None),
+    )
+    opened = Notice(incident=incident, event="opened", at=T0)
+    assert summary(opened) == (
+        "Partition 2026-03-01 of revenue-monthly was not published by its deadline, "
+        "2026-03-02 07:00 UTC; waiting for orders-daily 2026-03-01, itself missed; "
+        "x-gone 2026-03-01."
+    )
+    resolved = Notice(incident=incident, event="resolved", at=T0 + timedelta(hours=2))
+    assert summary(resolved) == (
+        "Partition 2026-03-01 of revenue-monthly was published at 2026-03-02 09:00 UTC, after "
+        "its deadline of 2026-03-02 07:00 UTC; it had waited for orders-daily 2026-03-01, "
+        "itself missed; x-gone 2026-03-01."
+    )
+    rows = dict(facts(opened))
+    assert rows["Waiting for"] == "orders-daily 2026-03-01, itself missed; x-gone 2026-03-01"
+    assert rows["Upstream orders-daily 2026-03-01"] == UPSTREAM
+    assert "Upstream x-gone 2026-03-01" not in rows
+    for channel, text in rendered(opened).items():
+        assert "waiting for orders-daily 2026-03-01, itself missed" in text, channel
+        assert UPSTREAM.replace("&", "&amp;" if channel == "email html" else "&") in text, channel
+    assert webhook_payload(opened)["incident"]["waiting_for"][0] == {
+        "product": "orders-daily",
+        "partition": "2026-03-01",
+        "missed": True,
+        "url": UPSTREAM,
+    }
+    html = email_message(opened, "a@b.c", ()).get_body(("html",))
+    assert html is not None
+    assert f'<a href="{UPSTREAM.replace("&", "&amp;")}">' in html.get_content()

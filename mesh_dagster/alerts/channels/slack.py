@@ -52,8 +52,8 @@ def slack_message(notice: Notice) -> dict[str, Any]:
 
 
 def _field_value(label: str, value: str) -> str:
-    if label == "Dagster" and value.startswith(("http://", "https://")):
-        return f"<{value}|Open the asset>"
+    if value.startswith(("http://", "https://")):
+        return f"<{value}|Open the {'asset' if label == 'Dagster' else 'partition'}>"
     return _escape(value)
 
 
