@@ -10,8 +10,10 @@ from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
     AssetExecutionContext,
+    AssetKey,
     AssetsDefinition,
     DagsterError,
+    DagsterInstance,
     Failure,
     MaterializeResult,
     MetadataValue,
@@ -21,13 +23,17 @@ from dagster import (
 from mesh_dagster.build.failure_kinds import BuildFailure, classify_failure
 from mesh_dagster.build.pipeline import BuildResult, build_product
 from mesh_dagster.checks.outcome import CheckOutcome, summarize_failures
+from mesh_dagster.compile.inputs_sensor import SENSOR_NAME as INPUTS_SENSOR
 from mesh_dagster.compile.names import dagster_name
 from mesh_dagster.compile.resources import MeshResource
+from mesh_dagster.compile.sla_sensor import first_publish
 from mesh_dagster.compile.specs import ProductSpecs
 from mesh_dagster.compile.timing import period_of_key
 from mesh_dagster.io.glue import build_glue_client, detect_drift, fetch_table, register_table
+from mesh_dagster.spec.input_periods import InputPeriod, input_periods
 from mesh_dagster.spec.mesh import Mesh
 from mesh_dagster.spec.models import DataProduct
+from mesh_dagster.spec.periods import Period
 
 
 def check_metadata(outcome: CheckOutcome) -> dict[str, Any]:
@@ -105,6 +111,44 @@ def build_failure(failure: BuildFailure) -> Failure:
     )
 
 
+def input_keys(specs: ProductSpecs) -> dict[str, AssetKey]:
+    """Return the asset key of each input product, by name (deps follow the inputs' order)."""
+    return {
+        item.product: dep.asset_key
+        for item, dep in zip(specs.product.spec.inputs, specs.asset.deps, strict=True)
+        if item.product is not None
+    }
+
+
+def missing_input_failure(
+    product: DataProduct, period: Period, missing: list[InputPeriod]
+) -> Failure:
+    """Return the failure of a build whose input periods are not published (never retried)."""
+    names = ", ".join(str(item) for item in missing)
+    inputs = f"input {names} is" if len(missing) == 1 else f"inputs {names} are"
+    they = "it is" if len(missing) == 1 else "they are"
+    return Failure(
+        description=(
+            f"{product.name} {period.key} was not built: its {inputs} not published yet; "
+            f"the {INPUTS_SENSOR} sensor builds it once {they}, or build {names} first."
+        ),
+        metadata={"mesh/failure_kind": "missing_input", "mesh/transient": False},
+        allow_retries=False,
+    )
+
+
+def unpublished_inputs(
+    instance: DagsterInstance, specs: ProductSpecs, mesh: Mesh, period: Period
+) -> list[InputPeriod]:
+    """Return the input periods ``period`` reads that are not published in ``instance``."""
+    keys = input_keys(specs)
+    return [
+        need
+        for need in input_periods(mesh, specs.product, period)
+        if first_publish(instance, keys[need.product], need.period.key) is None
+    ]
+
+
 def build_product_asset(specs: ProductSpecs, mesh: Mesh) -> AssetsDefinition:
     """Return the asset that builds, audits and publishes one product.
 
@@ -147,6 +191,11 @@ def _build_steps(context: AssetExecutionContext, specs: ProductSpecs, mesh: Mesh
         context.log.warning(notice)
     key = context.partition_key if context.has_partition_key else None
     period = period_of_key(mesh, product, key) if key is not None else None
+    if period is not None:
+        # Never over a missing input period: it would read no rows (DESIGN: missing inputs).
+        missing = unpublished_inputs(context.instance, specs, mesh, period)
+        if missing:
+            raise missing_input_failure(product, period, missing)
     result = build_product(mesh, product, period, settings)
     yield from check_results(specs, result.outcomes)
     if not result.published:

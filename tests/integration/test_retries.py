@@ -297,7 +297,9 @@ TERMINAL: list[tuple[str, Callable[[S3Server], Hook], AssetKey, str, str]] = [
         lambda s3: lambda attempt: None,
         DAILY,
         "missing_input",
-        "input product 'order-events' has not published anything yet; build it first",
+        "orders-daily 2026-03-10 was not built: its input order-events 2026-03-10 is not "
+        "published yet; the mesh_inputs_ready sensor builds it once it is, or build "
+        "order-events 2026-03-10 first.",
     ),
 ]
 
