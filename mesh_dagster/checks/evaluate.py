@@ -7,6 +7,7 @@ from fractions import Fraction
 
 import duckdb
 import pyarrow as pa
+import pyarrow.dataset as ds
 
 from mesh_dagster.checks import details
 from mesh_dagster.checks.engine import (
@@ -230,7 +231,7 @@ def _outcome(check: PlannedCheck, run: _Run) -> CheckOutcome:
 
 def evaluate_checks(
     plan: CheckPlan,
-    table: pa.Table,
+    table: pa.Table | ds.Dataset,
     period: Period | None,
     settings: EngineLimits | None = None,
     limit: TimeLimit | None = None,
@@ -244,7 +245,8 @@ def evaluate_checks(
     evaluated. Raises CheckRefusedError, before any rule is evaluated, when a check's SQL
     tries to read files, reach the network, run statements or is not one SQL expression;
     QueryTimeoutError when the checks together run past ``limit``; DataValueError (class
-    and column, never a value) when DuckDB fails outside any one rule. ``table`` is only read.
+    and column, never a value) when DuckDB fails outside any one rule. ``table`` is only read;
+    a dataset (a build's staged files) is scanned, never loaded whole.
     ``stored``: ``table`` is published data, judged by its types as stored
     (``typed.create_typed_view``), not by castability as a build's result is.
     """
@@ -262,13 +264,13 @@ def evaluate_checks(
 def _evaluate(
     connection: duckdb.DuckDBPyConnection,
     plan: CheckPlan,
-    table: pa.Table,
+    table: pa.Table | ds.Dataset,
     period: Period | None,
     stored: bool,
 ) -> list[CheckOutcome]:
     connection.register(INPUT_VIEW, table)
     _bind_period(connection, period)
-    typed = create_typed_view(connection, plan, table.column_names, stored)
+    typed = create_typed_view(connection, plan, table.schema.names, stored)
     run = _Run(plan, typed, period)
     _prepare(connection, run)
     runnable = [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 from typing import Literal
 
@@ -17,6 +18,21 @@ from mesh_dagster.io.locations import StorageSettings
 DEV_KEY_FILE = "mesh_pii_dev.key"
 PII_KEY_MIN_BYTES = 32
 """The shortest PII hashing key production accepts (HMAC-SHA256 wants a 32-byte secret)."""
+
+
+SPILL_FOLDER = "mesh_spill"
+"""The default temp directory of DuckDB (in the Dagster home, else the system's temp)."""
+MEMORY_SHARE = 0.5
+"""The default DuckDB memory limit: this share of the machine's physical memory."""
+
+
+def default_memory_limit() -> str | None:
+    """Return half the machine's physical memory in DuckDB's units (None: unknown)."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return None
+    return f"{max(1, int(total * MEMORY_SHARE) // 2**20)}MiB"
 
 
 class PiiKeyError(RuntimeError):
@@ -39,9 +55,16 @@ class MeshResource(ConfigurableResource):  # type: ignore[type-arg]
         default="MESH_PII_KEY", description="Environment variable holding the PII hashing key."
     )
     duckdb_threads: int | None = Field(default=None, description="DuckDB threads per build.")
-    duckdb_memory_limit: str | None = Field(default=None, description="DuckDB memory limit.")
+    duckdb_memory_limit: str | None = Field(
+        default=None,
+        description="DuckDB memory limit (e.g. `4GB`); default: half the machine's memory.",
+    )
     duckdb_temp_directory: str | None = Field(
-        default=None, description="Where DuckDB spills what exceeds its memory limit."
+        default=None,
+        description=(
+            "Where DuckDB spills what exceeds its memory limit; default: `mesh_spill` in the "
+            "Dagster home, else in the system's temporary folder."
+        ),
     )
 
     @property
@@ -58,11 +81,13 @@ class MeshResource(ConfigurableResource):  # type: ignore[type-arg]
             s3_region=self.s3_region,
         )
 
-    def engine(self) -> EngineSettings:
-        """Return the DuckDB limits of transforms and checks."""
-        return EngineSettings(
-            self.duckdb_threads, self.duckdb_memory_limit, self.duckdb_temp_directory
+    def engine(self, dagster_home: Path | None = None) -> EngineSettings:
+        """Return the DuckDB limits of transforms and checks, defaults filled in."""
+        spill = self.duckdb_temp_directory or str(
+            (dagster_home or Path(tempfile.gettempdir())) / SPILL_FOLDER
         )
+        memory = self.duckdb_memory_limit or default_memory_limit()
+        return EngineSettings(self.duckdb_threads, memory, spill)
 
     def production_pii_key(self) -> bytes | None:
         """Return the production PII key from the environment, None when it is not set.
@@ -110,7 +135,7 @@ class MeshResource(ConfigurableResource):  # type: ignore[type-arg]
         """Return the settings of a build, and a notice to log if any."""
         home = Path(instance.root_directory) if instance and instance.root_directory else None
         key, notice = self.pii_key(home)
-        settings = BuildSettings(self.storage(), self.engine(), key, self.pii_key_env)
+        settings = BuildSettings(self.storage(), self.engine(home), key, self.pii_key_env)
         return settings, notice
 
 

@@ -11,11 +11,13 @@ from uuid import uuid4
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from deltalake import CommitProperties, DeltaTable, write_deltalake
+from deltalake import CommitProperties, DeltaTable, Schema, write_deltalake
 from deltalake.exceptions import CommitFailedError, DeltaError, TableNotFoundError
 from deltalake.fs import DeltaStorageHandler
+from deltalake.transaction import AddAction, RemoveAction, create_table_with_add_actions
 
 from mesh_dagster.io.errors import DataValueError, classify_storage_error, describe_library_error
+from mesh_dagster.io.staging import Staging, discard, staged_dataset
 from mesh_dagster.spec.periods import Period
 
 
@@ -45,6 +47,11 @@ class PeriodFilter:
         start = self.period.start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
         end = self.period.end.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
         return f"{self.column} >= '{start}Z' AND {self.column} < '{end}Z'"
+
+    def partition_filters(self) -> list[tuple[str, str, str]]:
+        """Return the period as Delta partition filters (a date-partitioned table)."""
+        low, high = self.bounds()
+        return [(self.column, ">=", low.isoformat()), (self.column, "<", high.isoformat())]
 
     def expression(self) -> pc.Expression:
         """Return the period as a pyarrow dataset filter."""
@@ -192,3 +199,137 @@ def read_rows(
         if period_filter is None:
             return dataset.to_table()
         return dataset.to_table(filter=period_filter.expression())
+
+
+FAST_WRITER_FEATURES = frozenset({"timestampNtz", "v2Checkpoint", "domainMetadata"})
+"""Table features a commit of staged files honours; any other makes delta-rs write instead.
+
+Check constraints, invariants, generated or identity columns, deletion vectors and change
+data feed all need the writer to look at the rows or write more than data files.
+"""
+
+
+def _commits_staged_files(table: DeltaTable) -> bool:
+    """Return whether staged files can be committed as they are (no row-level features)."""
+    protocol = table.protocol()
+    if any(key.startswith("delta.constraints.") for key in table.metadata().configuration):
+        return False
+    if protocol.writer_features is not None:
+        return set(protocol.writer_features) <= FAST_WRITER_FEATURES
+    return protocol.min_writer_version <= 2
+
+
+def _files_of_window(table: DeltaTable, period_filter: PeriodFilter) -> list[RemoveAction] | None:
+    """Return removes of the files wholly inside the window; None if one straddles it."""
+    actions = pa.table(table.get_add_actions(flatten=True))
+    low, high = period_filter.bounds()
+    removes: list[RemoveAction] = []
+    now = int(datetime.now(UTC).timestamp() * 1000)
+    column = period_filter.column
+    names = actions.column_names
+    for row in actions.to_pylist():
+        rows = row.get("num_records")
+        smallest = row.get(f"min.{column}") if f"min.{column}" in names else None
+        largest = row.get(f"max.{column}") if f"max.{column}" in names else None
+        if smallest is None or largest is None:
+            if rows == 0 or (rows is not None and row.get(f"null_count.{column}") == rows):
+                continue  # no value of the column: never part of a window
+            return None
+        if largest < low or smallest >= high:
+            continue
+        if smallest >= low and largest < high:
+            removes.append(RemoveAction(row["path"], True, now, row["size_bytes"], {}))
+            continue
+        return None
+    return removes
+
+
+def _rewrite(staging: Staging, period_filter: PeriodFilter | None, merge: bool) -> None:
+    """Publish the staged rows through delta-rs's own writer (a copy), then discard them."""
+    reader = staged_dataset(staging).scanner().to_reader()
+    write_deltalake(
+        staging.uri,
+        reader,
+        mode="overwrite",
+        predicate=period_filter.predicate() if period_filter else None,
+        partition_by=[staging.partition_by] if staging.partition_by else None,
+        schema_mode="merge" if merge else None,
+        storage_options=staging.options or None,
+        commit_properties=CommitProperties(custom_metadata={WRITE_ID_KEY: staging.write_id}),
+    )
+    discard(staging)
+
+
+def _create(staging: Staging) -> bool:
+    """Create the table with the staged files as version 0; False if it exists already."""
+    try:
+        create_table_with_add_actions(
+            staging.uri,
+            Schema.from_arrow(staging.schema),
+            staging.add_actions(),
+            mode="error",
+            partition_by=[staging.partition_by] if staging.partition_by else None,
+            storage_options=staging.options or None,
+            commit_properties=CommitProperties(custom_metadata={WRITE_ID_KEY: staging.write_id}),
+        )
+    except DeltaError:
+        # Another writer created it first (or it appeared since we looked): commit on top.
+        if open_table(staging.uri, staging.options) is None:
+            raise
+        return False
+    return True
+
+
+def commit_staged(staging: Staging, period_filter: PeriodFilter | None) -> int:
+    """Publish the staged files as the period's rows in one commit; return the version.
+
+    The commit removes the period's old files and adds the staged ones in one transaction
+    (replace-where on whole files): by partition for a date-partitioned table, by the
+    files' statistics for a window of instants. When that cannot be said with whole files
+    (a file straddles the window, a new column joins an unpartitioned table, the table
+    has row-level features such as constraints), delta-rs writes the staged rows itself
+    with a replace-where predicate, streaming them, and the staged files are discarded.
+
+    Raises StorageError (nothing committed) when the store cannot be used,
+    SchemaChangeRefusedError on a breaking schema change, DataValueError when delta-rs
+    refuses the rows (without their values).
+    """
+    uri, options = staging.uri, staging.options
+    properties = CommitProperties(custom_metadata={WRITE_ID_KEY: staging.write_id})
+    with storage_errors(uri, options), data_errors(uri):
+        existing = open_table(uri, options)
+        if existing is None and _create(staging):
+            return _committed_version(uri, options, staging.write_id)
+        table = existing or open_table(uri, options)
+        assert table is not None
+        current = _as_arrow(table.schema())
+        merge = _check_schema(current, staging.schema, uri)
+        schema = staging.schema if merge else current
+        partition_by = [staging.partition_by] if staging.partition_by else None
+        if not _commits_staged_files(table):
+            _rewrite(staging, period_filter, merge)
+        elif period_filter is None or period_filter.is_date:
+            filters = period_filter.partition_filters() if period_filter else None
+            adds: list[AddAction | RemoveAction] = [*staging.add_actions()]
+            table.create_write_transaction(
+                adds,
+                "overwrite",
+                schema,
+                partition_by,
+                partition_filters=filters,
+                commit_properties=properties,
+            )
+        else:
+            removes = None if merge else _files_of_window(table, period_filter)
+            if removes is None:
+                _rewrite(staging, period_filter, merge)
+            else:
+                actions: list[AddAction | RemoveAction] = [*removes, *staging.add_actions()]
+                table.create_write_transaction(
+                    actions,
+                    "append",
+                    schema,
+                    partition_by,
+                    commit_properties=properties,
+                )
+    return _committed_version(uri, options, staging.write_id)

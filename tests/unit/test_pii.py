@@ -44,7 +44,7 @@ def _product(column: dict[str, object]) -> DataProduct:
             },
             "spec": {
                 "description": "People.",
-                "output": {"format": "delta", "location": "s3://b/crm/people/"},
+                "output": {"format": "delta", "location": "s3://crm-bucket/crm/people/"},
                 "schema": [column],
             },
         }
