@@ -102,7 +102,12 @@ def dev_command(
     and the last valid definitions keep running.
     Ctrl-C or SIGTERM stops Dagster and every process it started.
     """
-    from mesh_dagster.dev.instance import prepare_dagster_home
+    from mesh_dagster.dev.instance import (
+        InstanceSetupError,
+        dagster_home,
+        open_instance,
+        prepare_dagster_home,
+    )
     from mesh_dagster.dev.reloader import SpecsReloader
     from mesh_dagster.dev.served_specs import ServedSpecs
     from mesh_dagster.dev.server import (
@@ -129,10 +134,16 @@ def dev_command(
     except PortInUseError as error:
         say(str(error))
         raise typer.Exit(EXIT_USAGE) from None
-    home = Path(os.environ.get("DAGSTER_HOME") or ".dagster_home").resolve()
+    home = dagster_home(os.environ, Path.cwd())
     notice = prepare_dagster_home(home)
     if notice:
         say(notice)
+    try:  # the daemon's alert sensor would refuse this instance at every tick
+        with open_instance(home, runs_builds=True):
+            pass
+    except InstanceSetupError as error:
+        say(str(error))
+        raise typer.Exit(EXIT_USAGE) from None
     served = ServedSpecs(home / "mesh_dev")
     server = DevServer(home, served.current, Path.cwd(), host, port)
     reloader = SpecsReloader(specs, served, server.url, LOCATION, say)

@@ -10,6 +10,7 @@ from mesh_dagster.cli.docs import docs_command
 from mesh_dagster.cli.export import export_app
 from mesh_dagster.cli.impact import impact_command
 from mesh_dagster.cli.import_ import import_app
+from mesh_dagster.cli.init import init_command
 from mesh_dagster.cli.new import new_command
 from mesh_dagster.cli.schema import schema_command
 from mesh_dagster.cli.scorecard import scorecard_command
@@ -25,6 +26,7 @@ app = typer.Typer(
 )
 
 # One line per command; a command's module holds its options and output.
+app.command("init")(init_command)
 app.command("validate")(validate_command)
 app.command("new")(new_command)
 app.command("schema")(schema_command)

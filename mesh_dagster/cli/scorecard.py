@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -36,24 +37,6 @@ class ScorecardFormat(StrEnum):
 def _fail(console: Console, message: str) -> typer.Exit:
     console.print(Text(f"error: {message}", style="bold red"))
     return typer.Exit(EXIT_USAGE)
-
-
-def _open_instance(errors: Console) -> DagsterInstance:
-    """Return the instance of $DAGSTER_HOME, or stop with a sentence saying what is wrong."""
-    # Dagster is imported here, not at the top: other `mesh` commands start without it.
-    from dagster import DagsterInstance
-    from dagster._core.errors import DagsterHomeNotSetError, DagsterInvariantViolationError
-
-    try:
-        return DagsterInstance.get()
-    except DagsterHomeNotSetError:
-        raise _fail(
-            errors,
-            "DAGSTER_HOME is not set: point it at the folder of the Dagster instance whose "
-            "history to read (the one holding its dagster.yaml).",
-        ) from None
-    except DagsterInvariantViolationError as error:
-        raise _fail(errors, str(error).split(". ")[0] + ".") from None
 
 
 def scorecard_of(
@@ -101,13 +84,15 @@ def scorecard_command(
     ] = None,
 ) -> None:
     """Score each product's availability against its SLA target, error budget, quality and
-    incidents over a window, from the history of the Dagster instance in $DAGSTER_HOME.
+    incidents over a window, from the history of the Dagster instance in $DAGSTER_HOME
+    (default: .dagster_home).
 
     Exits 0 on success, 1 when the specs do not load, 2 on a usage error.
     """
+    from mesh_dagster.dev.instance import InstanceSetupError, open_home_instance
     from mesh_dagster.scorecard.render_csv import render_scorecard_csv
     from mesh_dagster.scorecard.render_json import render_scorecard_json
-    from mesh_dagster.scorecard.render_table import render_scorecard_tables
+    from mesh_dagster.scorecard.render_table import render_scorecard_tables, scorecard_width
     from mesh_dagster.scorecard.selection import SelectionError, select_products
     from mesh_dagster.scorecard.window import WindowError, parse_window
     from mesh_dagster.spec.errors import SpecError
@@ -124,8 +109,11 @@ def scorecard_command(
         chosen = select_products(mesh, domain or [], product or [])
     except (WindowError, SelectionError) as error:
         raise _fail(errors, str(error)) from None
-    with _open_instance(errors) as instance:
-        card = scorecard_of(instance, mesh, window, chosen)
+    try:
+        with open_home_instance(os.environ, Path.cwd()) as instance:
+            card = scorecard_of(instance, mesh, window, chosen)
+    except InstanceSetupError as error:
+        raise _fail(errors, str(error)) from None
     if output_format is ScorecardFormat.json:
         _write(render_scorecard_json(card), out)
     elif output_format is ScorecardFormat.csv:
@@ -137,8 +125,12 @@ def scorecard_command(
         _write(render_scorecard_html(card, mesh), target)
         typer.echo(f"Wrote the scorecard of {len(card.products)} products to {target}")
     elif out is not None:
-        console = Console(file=out.open("w", encoding="utf-8"), width=140, no_color=True)
+        width = scorecard_width(card)
+        console = Console(file=out.open("w", encoding="utf-8"), width=width, no_color=True)
         console.print(render_scorecard_tables(card))
         console.file.close()
     else:
-        Console(highlight=False).print(render_scorecard_tables(card))
+        console = Console(highlight=False)
+        if not console.is_terminal:  # piped: full width, never cut to 80 columns
+            console = Console(highlight=False, width=scorecard_width(card))
+        console.print(render_scorecard_tables(card))

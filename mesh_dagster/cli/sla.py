@@ -6,8 +6,7 @@ import json
 import os
 import re
 from collections import Counter
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
@@ -24,7 +23,6 @@ if TYPE_CHECKING:
     from mesh_dagster.spec.mesh import Mesh
 
 EXIT_USAGE = 2
-DEFAULT_HOME = ".dagster_home"
 
 
 class StatusFormat(StrEnum):
@@ -32,10 +30,6 @@ class StatusFormat(StrEnum):
 
     text = "text"
     json = "json"
-
-
-class InstanceMissingError(Exception):
-    """There is no Dagster instance to read."""
 
 
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -69,31 +63,6 @@ def parse_now(value: str | None) -> datetime:
             param_hint="'--now'",
         ) from None
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
-@contextmanager
-def open_instance() -> Iterator[DagsterInstance]:
-    """Yield the instance of $DAGSTER_HOME (default: .dagster_home, as `mesh dev` uses)."""
-    # Imported here: Dagster takes seconds to load, and other commands do without it.
-    from dagster import DagsterInstance
-
-    saved = os.environ.get("DAGSTER_HOME")
-    home = Path(saved or DEFAULT_HOME).resolve()
-    if not home.is_dir():
-        why = "no such folder" if saved else "DAGSTER_HOME is not set and there is no such folder"
-        raise InstanceMissingError(
-            f"no Dagster instance at {home} ({why}): set DAGSTER_HOME to the instance's folder."
-        )
-    # The instance's dagster.yaml may refer to $DAGSTER_HOME, so it must be set while loading.
-    os.environ["DAGSTER_HOME"] = str(home)
-    try:
-        with DagsterInstance.get() as instance:
-            yield instance
-    finally:
-        if saved is None:
-            del os.environ["DAGSTER_HOME"]
-        else:
-            os.environ["DAGSTER_HOME"] = saved
 
 
 def read_statuses(
@@ -219,6 +188,7 @@ def status_command(
     pending: the deadline is ahead and nothing is published yet.
     Reads the Dagster instance in $DAGSTER_HOME (default: .dagster_home).
     """
+    from mesh_dagster.dev.instance import InstanceSetupError, open_home_instance
     from mesh_dagster.spec.errors import SpecError
     from mesh_dagster.spec.loader import load_mesh
 
@@ -233,9 +203,9 @@ def status_command(
         )
         raise typer.Exit(EXIT_USAGE) from None
     try:
-        with open_instance() as instance:
+        with open_home_instance(os.environ, Path.cwd()) as instance:
             statuses = read_statuses(instance, mesh, chosen_day, current)
-    except InstanceMissingError as error:
+    except InstanceSetupError as error:
         errors.print(Text(f"error: {error}", style="bold red"))
         raise typer.Exit(EXIT_USAGE) from None
     if output_format is StatusFormat.json:

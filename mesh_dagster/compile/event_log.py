@@ -13,7 +13,8 @@ from dagster._core.storage.event_log.base import EventLogStorage
 
 SHARDED_MESSAGE = (
     "this instance's event log is run-sharded SQLite; mesh needs a consolidated event log: "
-    "copy deploy/dagster.local.yaml to $DAGSTER_HOME/dagster.yaml"
+    "run `mesh init --force` in the project folder (it writes the settings of "
+    "deploy/dagster.local.yaml to $DAGSTER_HOME/dagster.yaml)"
 )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rich.console import Group, RenderableType
+from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
@@ -15,7 +15,17 @@ from mesh_dagster.scorecard.words import (
     window_text,
 )
 
-_COLUMNS = ("Due", "On time", "Late", "Missed", "Avail.", "Target", "Budget left", "Quality")
+_COLUMNS = (
+    "Due",
+    "On time",
+    "Late",
+    "Missed",
+    "Upstream",
+    "Avail.",
+    "Target",
+    "Budget left",
+    "Quality",
+)
 
 
 def _availability(card: ProductScorecard | RollupScorecard) -> Text:
@@ -34,6 +44,7 @@ def _cells(card: ProductScorecard | RollupScorecard) -> list[RenderableType]:
         str(availability.on_time),
         str(availability.late),
         str(availability.missed),
+        str(availability.upstream),
         _availability(card),
         target,
         budget_left(card.budget),
@@ -71,10 +82,25 @@ def render_scorecard_tables(card: MeshScorecard) -> Group:
     parts.append(
         Text(
             "Availability: share of due periods published by their deadline (late and missed "
-            "count as misses). Budget left: whole periods that may still be missed (share of "
-            "the exact budget). Quality: share of (period, error rule) pairs whose last "
-            "evaluation passed. MTTR: mean time to recover.",
+            "count as misses). Upstream: misses caused by an input period not published by "
+            "the deadline; the others are the product's own. Budget left: whole periods that "
+            "may still be missed (share of the exact budget). Quality: share of (period, "
+            "error rule) pairs whose last evaluation passed. MTTR: mean time to recover.",
             style="dim",
         )
     )
     return Group(*parts)
+
+
+MIN_WIDTH = 80
+
+
+def scorecard_width(card: MeshScorecard) -> int:
+    """Return the width at which every table of ``card`` shows each cell whole (at least 80).
+
+    For output that is not a terminal (a pipe, a file): a terminal's width is the user's
+    choice, a pipe's 80 columns would cut the tables.
+    """
+    measuring = Console(width=100_000)
+    tables = [part for part in render_scorecard_tables(card).renderables if isinstance(part, Table)]
+    return max([MIN_WIDTH, *(measuring.measure(table).maximum for table in tables)])

@@ -128,9 +128,27 @@ def test_a_missing_instance_is_a_usage_error(
     result = runner.invoke(app, ["sla", "status"])
     assert (result.exit_code, result.output) == (
         2,
-        f"error: no Dagster instance at {tmp_path / 'nowhere'} (no such folder): "
-        "set DAGSTER_HOME to the instance's folder.\n",
+        f"error: no Dagster instance at {tmp_path / 'nowhere'}: DAGSTER_HOME names a folder "
+        "that does not exist. Set it to the instance's folder, or run `mesh init` to create "
+        "one there.\n",
     )
+    monkeypatch.delenv("DAGSTER_HOME")
+    result = runner.invoke(app, ["sla", "status"])
+    assert (result.exit_code, result.output) == (
+        2,
+        "error: no Dagster instance: DAGSTER_HOME is not set and there is no .dagster_home in "
+        f"{tmp_path}. Run `mesh init` in the project folder, or set DAGSTER_HOME to the "
+        "instance's folder.\n",
+    )
+
+
+def test_without_dagster_home_it_reads_the_project_local_instance(
+    runner: CliRunner, sla_mesh: DagsterInstance, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `mesh init` (or `mesh dev`) made .dagster_home in the project folder: no variable needed.
+    shutil.copytree(Path(str(sla_mesh.root_directory)), Path(".dagster_home"))
+    monkeypatch.delenv("DAGSTER_HOME")
+    assert _statuses(runner, "--now", NOW)["orders-daily"] == "on_time"
 
 
 def test_a_bad_date_is_a_usage_error(runner: CliRunner, sla_mesh: DagsterInstance) -> None:

@@ -186,5 +186,6 @@ def test_the_alert_sensor_reads_or_refuses_at_once(home: Path) -> None:
             sensor(context)
     assert str(refused.value) == (
         "this instance's event log is run-sharded SQLite; mesh needs a consolidated event "
-        "log: copy deploy/dagster.local.yaml to $DAGSTER_HOME/dagster.yaml"
+        "log: run `mesh init --force` in the project folder (it writes the settings of "
+        "deploy/dagster.local.yaml to $DAGSTER_HOME/dagster.yaml)"
     )

@@ -266,11 +266,13 @@ def test_cli_refuses_unknown_names_and_a_missing_home(
         "2w, or 2026-01-01.\n"
     )
     monkeypatch.delenv("DAGSTER_HOME")
+    monkeypatch.chdir(history_root)  # a folder without .dagster_home
     result = runner.invoke(app, ["scorecard", *specs])
     assert result.exit_code == 2
     assert result.stderr == (
-        "error: DAGSTER_HOME is not set: point it at the folder of the Dagster instance whose "
-        "history to read (the one holding its dagster.yaml).\n"
+        "error: no Dagster instance: DAGSTER_HOME is not set and there is no .dagster_home in "
+        f"{history_root}. Run `mesh init` in the project folder, or set DAGSTER_HOME to the "
+        "instance's folder.\n"
     )
 
 
