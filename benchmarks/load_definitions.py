@@ -3,16 +3,17 @@
 Run: .venv/bin/python benchmarks/load_definitions.py [N ...] [--layout grid|deep]
 (default: N = 100 1000 3000, layout grid)
 
-The specs are those of ``benchmarks/validate.py`` (10 domains, daily partitions, an SLA,
-PII, a SQL transform over the inputs, nine quality rules: five built-in, one PII, three
-custom; plus the ``sla`` check), with the inputs of ``upstreams()``: chains of ten products
-across the ten domains, linked to the chain before, in blocks of 100 (lineage at most 19
-deep), or, with ``--layout deep``, validate.py's own inputs (lineage N deep). Each
-product's custom checks carry their own constants, so that no cache of parsed SQL helps
-one product with the next. Two ways to get the same asset graph:
+The specs are ``synthetic_mesh.py``'s (10 domains, daily partitions, an SLA, PII, a SQL
+transform over the inputs, nine quality rules: five built-in, one PII, three custom; plus
+the ``sla`` check), layout ``grid``: chains of ten products across the ten domains, linked
+to the chain before, in blocks of 100 (lineage at most 19 deep), or, with ``--layout
+deep``, lineage N deep. Each product's custom checks carry their own constants, so that no
+cache of parsed SQL helps one product with the next. Two ways to get the same asset graph:
 
 - ``mesh``: ``build_definitions(folder)``: read and validate the YAML, plan the checks,
-  translate, build the assets, the schedule and the sensors;
+  translate, build the assets, the schedule and the sensors; measured with a cold spec
+  cache (an empty folder: every file parsed, judged, bound, and its entries written) and
+  a warm one (the same folder again, in a new process: no file changed);
 - ``baseline``: the same graph written by hand with Dagster's API (``build_baseline``
   below): as many assets with the same keys, dependencies, groups, owners, tags, kinds and
   metadata, one shared partitions definition and freshness policy, the same ten check
@@ -24,7 +25,8 @@ Two measures for each, each in a fresh process so neither warms the other's cach
 - *load+build*: building the ``Definitions`` and resolving them (``get_repository_def()``,
   its asset graph and jobs), after imports and a 10-product warm-up;
 - *validate*: ``dagster definitions validate -f <module>`` as a subprocess, from process
-  start to exit (Python start-up and imports included), in a throw-away ``DAGSTER_HOME``.
+  start to exit (Python start-up and imports included), in a throw-away ``DAGSTER_HOME``
+  (the mesh's with the warm cache).
 
 Wall-clock seconds are the headline; CPU seconds (user + system, children included) are
 printed too, because on a busy machine the wall clock also measures other processes.
@@ -79,133 +81,23 @@ from dagster import (
     multi_asset,
     multi_asset_check,
 )
+from synthetic_mesh import (
+    CHECK_NAMES,
+    DOMAINS,
+    LAYOUTS,
+    WARN_CHECKS,
+    product_name,
+    upstreams,
+    write_specs,
+)
 
 BENCHMARKS = Path(__file__).resolve().parent
 PYTHON = Path(sys.executable)
-DOMAINS = [f"domain-{letter}" for letter in "abcdefghij"]
-LAYOUTS = ("grid", "deep")
-CHECK_NAMES = [
-    "schema",
-    "completeness",
-    "grain_unique",
-    "partition_bounds",
-    "not_empty",
-    "pii_customer_id",
-    "check_amount",
-    "has_rows",
-    "check_order_id_length",
-]
-WARN_CHECKS = {"has_rows"}
 WARM_UP = 10
 RECURSION_LIMIT = 20_000
 """Dagster 1.13 resolves an asset job by recursing along its dependency chains: in
 process, a lineage 1,500 products deep (layout ``deep``) exceeds Python's default limit of
 1,000 frames. Both sides raise the limit alike."""
-
-
-# --- the synthetic mesh -------------------------------------------------------------------
-
-
-def _name(index: int) -> str:
-    return f"product-{index:05d}"
-
-
-def upstreams(index: int, layout: str) -> list[int]:
-    """Return the products that product ``index`` reads.
-
-    ``grid``: blocks of 100 products; in a block, chains of ten cross the ten domains
-    (each product reads the previous one), and each product also reads the one ten
-    before it, in its own domain: lineage at most 19 deep, whatever N.
-    ``deep``: validate.py's layout, the previous product and the one ten before, for
-    every product: the lineage is N deep.
-    """
-    if layout == "deep":
-        return [i for i in (index - 1, index - 10) if i >= 0]
-    reads = [index - 1] if index % 10 else []
-    return reads + ([index - 10] if index % 100 >= 10 else [])
-
-
-POLICY = """\
-apiVersion: dataproduct/v1
-kind: MeshPolicy
-defaults:
-  timezone: UTC
-  availability_target: 99.5%
-rules:
-  steward_email_domains: [company.com]
-  min_consumers: 1
-  pii_requires_handling: true
-  max_freshness_sla_hours: 24
-  min_availability_target: 99%
-  output_locations: "s3://data-platform/products/{domain}/"
-"""
-
-
-def product_yaml(index: int, layout: str, salt: int = 0) -> str:
-    """Return the spec of synthetic product ``index`` (validate.py's, with these inputs).
-
-    The custom checks carry the product's own constants (``salt`` shifts them), so that
-    no cache keyed on SQL text serves one product's parse to the next: real products
-    differ too, and the warm-up does not prepare the measured run.
-    """
-    name, domain, constant = _name(index), DOMAINS[index % len(DOMAINS)], index + salt
-    names = [_name(i) for i in upstreams(index, layout)]
-    inputs = "".join(f"    - product: {upstream}\n" for upstream in names)
-    views = " union all ".join(f"select * from {n.replace('-', '_')}" for n in names)
-    source = views or (
-        "select 'x' as order_id, 'c' as customer_id, current_date as order_date, 1.0 as amount"
-    )
-    input_block = f"  inputs:\n{inputs}" if inputs else ""
-    return f"""\
-apiVersion: dataproduct/v1
-kind: DataProduct
-metadata:
-  name: {name}
-  domain: {domain}
-  owner: {domain}-team
-  steward: owner-{index}@company.com
-  tags: {{tier: gold}}
-spec:
-  description: Synthetic product {index}.
-  schedule: {{cron: "0 6 * * *", timezone: UTC}}
-  sla: {{available_by: "07:00", availability_target: 99.9%}}
-  partitioning: {{by: day, column: order_date, start: "2026-01-01"}}
-  grain: [order_id, order_date]
-{input_block}  transform:
-    sql: |
-      with rows as ({source})
-      select order_id, customer_id, order_date, sum(amount) as amount
-      from rows group by all
-  output:
-    format: delta
-    location: s3://data-platform/products/{domain}/{name.replace("-", "_")}/
-  schema:
-    - {{name: order_id, type: string, nullable: false}}
-    - {{name: customer_id, type: string, pii: true, pii_handling: hashed}}
-    - {{name: order_date, type: date, nullable: false}}
-    - {{name: amount, type: "decimal(18,2)", description: Amount in USD.}}
-  quality:
-    freshness_sla_hours: 2
-    completeness_threshold: 0.999
-    custom_checks:
-      - {{name: check_amount, sql: "amount >= -{constant}"}}
-      - {{name: has_rows, sql: "count(*) > -{constant}", severity: warn}}
-      - name: check_order_id_length
-        sql: "coalesce(length(order_id), 0) between 1 and {64 + constant}"
-  consumers:
-    - {{team: finance, use_case: Reporting}}
-"""
-
-
-def write_specs(folder: Path, count: int, layout: str, salt: int = 0) -> None:
-    """Write the policy and ``count`` synthetic products, one folder per domain."""
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "mesh.yaml").write_text(POLICY, encoding="utf-8")
-    for domain in DOMAINS:
-        (folder / domain).mkdir(exist_ok=True)
-    for index in range(count):
-        path = folder / DOMAINS[index % len(DOMAINS)] / f"{_name(index).replace('-', '_')}.yaml"
-        path.write_text(product_yaml(index, layout, salt), encoding="utf-8")
 
 
 # --- the baseline: the same graph, written by hand ------------------------------------
@@ -218,7 +110,7 @@ class Warehouse(ConfigurableResource):  # type: ignore[type-arg]
 
 
 def _key(index: int) -> AssetKey:
-    return AssetKey([DOMAINS[index % len(DOMAINS)], _name(index)])
+    return AssetKey([DOMAINS[index % len(DOMAINS)], product_name(index)])
 
 
 COLUMNS = TableSchema(
@@ -239,7 +131,7 @@ COLUMNS = TableSchema(
 def _asset(
     index: int, layout: str, daily: DailyPartitionsDefinition, freshness: FreshnessPolicy
 ) -> AssetsDefinition:
-    domain, name = DOMAINS[index % len(DOMAINS)], _name(index)
+    domain, name = DOMAINS[index % len(DOMAINS)], product_name(index)
     key = _key(index)
     table = name.replace("-", "_")
     spec = AssetSpec(
@@ -387,11 +279,19 @@ def _run_child(arguments: list[str], environment: dict[str, str]) -> tuple[Timin
     return timing, done.stdout
 
 
-def measure_load(side: str, target: str, layout: str) -> Timing:
+def cache_environment(cache: Path | None) -> dict[str, str]:
+    """Return this environment with the spec cache in ``cache`` (None: the cache off)."""
+    environment = {key: value for key, value in os.environ.items() if key != "MESH_CACHE"}
+    if cache is None:
+        return {**environment, "MESH_CACHE": "0"}
+    return {**environment, "MESH_CACHE_DIR": str(cache)}
+
+
+def measure_load(side: str, target: str, layout: str, cache: Path | None = None) -> Timing:
     """Return the load+build timing of one side, measured in a fresh process."""
     script = str(Path(__file__).resolve())
     arguments = [str(PYTHON), script, "--layout", layout, "--measure", side, target]
-    _, output = _run_child(arguments, dict(os.environ))
+    _, output = _run_child(arguments, cache_environment(cache))
     result = json.loads(output.strip().splitlines()[-1])
     return Timing(result["wall"], result["cpu"])
 
@@ -415,9 +315,9 @@ defs = build_baseline({count}, {layout!r})
 """
 
 
-def measure_validate(module: Path, home: Path) -> Timing:
+def measure_validate(module: Path, home: Path, cache: Path | None = None) -> Timing:
     """Return the timing of ``dagster definitions validate -f module`` from start to exit."""
-    environment = {**os.environ, "DAGSTER_HOME": str(home)}
+    environment = {**cache_environment(cache), "DAGSTER_HOME": str(home)}
     dagster = PYTHON.parent / "dagster"
     timing, _ = _run_child(
         [str(dagster), "definitions", "validate", "-f", str(module)], environment
@@ -427,10 +327,11 @@ def measure_validate(module: Path, home: Path) -> Timing:
 
 @dataclass(frozen=True)
 class Row:
-    """The four timings of one N."""
+    """The timings of one N."""
 
     count: int
-    mesh_load: Timing
+    mesh_cold: Timing
+    mesh_warm: Timing
     baseline_load: Timing
     mesh_validate: Timing
     baseline_validate: Timing
@@ -440,7 +341,7 @@ def measure(count: int, layout: str) -> Row:
     """Return the timings of both sides for ``count`` products."""
     with tempfile.TemporaryDirectory() as directory:
         root = Path(directory)
-        specs, home = root / "specs", root / "dagster_home"
+        specs, home, cache = root / "specs", root / "dagster_home", root / "mesh_cache"
         home.mkdir()
         write_specs(specs, count, layout)
         mesh_module, baseline_module = root / "mesh_defs.py", root / "baseline_defs.py"
@@ -455,9 +356,10 @@ def measure(count: int, layout: str) -> Row:
         )
         return Row(
             count,
-            mesh_load=measure_load("mesh", str(specs), layout),
+            mesh_cold=measure_load("mesh", str(specs), layout, cache),
+            mesh_warm=measure_load("mesh", str(specs), layout, cache),
             baseline_load=measure_load("baseline", str(count), layout),
-            mesh_validate=measure_validate(mesh_module, home),
+            mesh_validate=measure_validate(mesh_module, home, cache),
             baseline_validate=measure_validate(baseline_module, home),
         )
 
@@ -465,23 +367,24 @@ def measure(count: int, layout: str) -> Row:
 def table(rows: list[Row], attribute: str) -> list[str]:
     """Return the Markdown table of the rows' ``wall`` or ``cpu`` seconds."""
     lines = [
-        "| N | mesh load+build s | baseline s | ratio "
+        "| N | mesh cold s | mesh warm s | baseline s | cold ratio | warm ratio "
         "| mesh validate s | baseline validate s | ratio |",
-        "|---:|---:|---:|---:|---:|---:|---:|",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
-        load, base, check, base_check = (
+        cold, warm, base, check, base_check = (
             getattr(timing, attribute)
             for timing in (
-                row.mesh_load,
+                row.mesh_cold,
+                row.mesh_warm,
                 row.baseline_load,
                 row.mesh_validate,
                 row.baseline_validate,
             )
         )
         lines.append(
-            f"| {row.count} | {load:.2f} | {base:.2f} | {load / base:.2f}x "
-            f"| {check:.2f} | {base_check:.2f} | {check / base_check:.2f}x |"
+            f"| {row.count} | {cold:.2f} | {warm:.2f} | {base:.2f} | {cold / base:.2f}x "
+            f"| {warm / base:.2f}x | {check:.2f} | {base_check:.2f} | {check / base_check:.2f}x |"
         )
     return lines
 

@@ -2,9 +2,9 @@
 
 Run: .venv/bin/python benchmarks/scorecard.py [--products 1000] [--days 90] [--repeats 3]
 
-The specs are those of ``benchmarks/validate.py`` (10 domains, daily partitions, an SLA by
-07:00 at 99.9%, 8 error rules and 1 warn rule each). Their history is written straight
-into the tables of a temporary SQLite instance (the consolidated event log of
+The specs are ``benchmarks/synthetic_mesh.py``'s, layout ``deep`` (10 domains, daily
+partitions, an SLA by 07:00 at 99.9%, 8 error rules and 1 warn rule each). Their history
+is written straight into the tables of a temporary SQLite instance (the consolidated event log of
 ``deploy/dagster.local.yaml``), row for row what Dagster stores: per product and day, the
 build's rule results and materialization, and the SLA sensor's verdict. About 3.5% of
 the periods go wrong: built late, a failed rule fixed by a re-run, a failed run retried,
@@ -48,7 +48,7 @@ from dagster._core.events.log import EventLogEntry
 from dagster._core.execution.plan.objects import StepFailureData
 from dagster._core.storage.dagster_run import DagsterRun
 from dagster._serdes import serialize_value
-from validate import write_mesh
+from synthetic_mesh import write_specs
 
 from mesh_dagster.checks.plan import plan_checks
 from mesh_dagster.compile.assets import op_name
@@ -353,7 +353,7 @@ def check(card: MeshScorecard, expected: Expected) -> None:
 def prepare(root: Path, products: int, days: int, until: datetime) -> tuple[Mesh, Expected, str]:
     """Write the specs and the history under ``root``; return the mesh, what to expect, facts."""
     (root / "specs").mkdir()
-    write_mesh(root / "specs", products)
+    write_specs(root / "specs", products, "deep")
     mesh = load_mesh(root / "specs")
     started = time.perf_counter()
     writer = HistoryWriter(mesh)
