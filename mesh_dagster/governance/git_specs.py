@@ -84,7 +84,7 @@ def load_mesh_at_ref(ref: str, specs: Path) -> Mesh:
         root = Path(folder)
         inside = write_specs_at_ref(ref, specs, root)
         try:
-            return load_mesh(root)
+            return load_mesh(root, bind_sql=False)
         except SpecError as error:
             problems = [
                 dataclasses.replace(problem, file=_label(problem.file, root, ref, inside))
