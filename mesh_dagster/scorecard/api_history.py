@@ -38,6 +38,7 @@ from mesh_dagster.scorecard.read_plan import (
     timestamp_of,
     verdict_of,
 )
+from mesh_dagster.sla.upstream import WAITING_FOR
 
 _PAGE = 1000
 _DONE = (AssetCheckExecutionRecordStatus.SUCCEEDED, AssetCheckExecutionRecordStatus.FAILED)
@@ -82,6 +83,7 @@ def _verdicts(
         if not _in_span(record, plan) or evaluation is None or record.partition is None:
             continue
         status = evaluation.metadata.get("status")
+        waiting = evaluation.metadata.get(WAITING_FOR)
         at = _evaluated_at(record)
         assert at is not None
         verdict = verdict_of(
@@ -90,6 +92,7 @@ def _verdicts(
             status.value if status is not None and not evaluation.passed else None,
             evaluation.severity == AssetCheckSeverity.ERROR,
             at,
+            waiting.value if waiting is not None else None,
         )
         found.append((record.id, verdict))
     first_at = _evaluated_at(first) if first is not None else None

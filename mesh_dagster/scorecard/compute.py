@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
 
-from mesh_dagster.scorecard.history import History, ProductHistory, VerdictEvent
+from mesh_dagster.scorecard.history import History, ProductHistory, VerdictEvent, waiting_causes
 from mesh_dagster.scorecard.incidents import derive_incidents
 from mesh_dagster.scorecard.model import (
     Availability,
@@ -57,6 +58,7 @@ def judge_periods(
     first publish, and only if the product was already in the instance at its deadline.
     """
     verdicts = _last_verdicts(history.verdicts, until)
+    causes = waiting_causes(history.verdicts, until)  # a miss upstream: its verdict says so
     on_time = history.on_time
     published = _first_publishes(history, until)
     outcomes: list[PeriodOutcome] = []
@@ -72,7 +74,8 @@ def judge_periods(
             status = _JUDGED[verdict.status]
             if status == "missed" and first is not None:
                 status = "late"  # the late verdict may not be recorded yet; the data landed
-            outcomes.append(PeriodOutcome(key, deadline, status, first, "verdict"))
+            waiting = causes.get(key, ()) if status != "on_time" else ()
+            outcomes.append(PeriodOutcome(key, deadline, status, first, "verdict", waiting))
             continue
         if history.first_seen is None or history.first_seen > deadline:
             continue  # the product was not there yet: the period was never due
@@ -118,6 +121,7 @@ def score_product(
         sum(1 for outcome in periods if outcome.status == "on_time"),
         sum(1 for outcome in periods if outcome.status == "late"),
         sum(1 for outcome in periods if outcome.status == "missed"),
+        sum(1 for outcome in periods if outcome.upstream),
     )
     target = mesh.availability_target_of(product)
     spans = tuple(
@@ -139,12 +143,22 @@ def score_product(
     )
 
 
+def rollup_target(budgets: list[ErrorBudget]) -> float:
+    """Return the products' targets weighted by their due periods (equally when none is due)."""
+    due = sum(item.due for item in budgets)
+    if due:
+        return sum(item.target * item.due for item in budgets) / due
+    return sum(item.target for item in budgets) / len(budgets)
+
+
 def roll_up(name: str, cards: list[ProductScorecard]) -> RollupScorecard:
-    """Return the sums of ``cards`` under ``name``."""
+    """Return the sums of ``cards`` under ``name``; the target is the products' weighted one."""
     budgets = [card.budget for card in cards if card.budget is not None]
     budget: ErrorBudget | None = None
     for item in budgets:
         budget = item if budget is None else budget + item
+    if budget is not None:
+        budget = replace(budget, target=rollup_target(budgets))
     return RollupScorecard(
         name=name,
         products=tuple(card.product for card in cards),

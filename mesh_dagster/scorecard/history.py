@@ -23,6 +23,8 @@ class VerdictEvent:
     partition: str
     status: VerdictStatus
     timestamp: datetime
+    waiting_for: tuple[str, ...] = ()
+    """Input periods (``product period``) not published by the deadline: a miss upstream."""
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,16 @@ class History:
     since: datetime
     until: datetime
     products: Mapping[str, ProductHistory]
+
+
+def waiting_causes(verdicts: Iterable[VerdictEvent], until: datetime) -> dict[str, tuple[str, ...]]:
+    """Return, per period, the input periods its first verdict naming any recorded (before
+    ``until``): the cause of a miss upstream. Periods without one are left out."""
+    causes: dict[str, tuple[str, ...]] = {}
+    for verdict in sorted(verdicts, key=lambda item: item.timestamp):
+        if verdict.waiting_for and verdict.timestamp < until:
+            causes.setdefault(verdict.partition, verdict.waiting_for)
+    return causes
 
 
 def compact_verdicts(

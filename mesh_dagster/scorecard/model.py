@@ -22,21 +22,38 @@ class PeriodOutcome:
     status: PeriodStatus
     published_at: datetime | None
     judged_by: JudgedBy
+    waiting_for: tuple[str, ...] = ()
+    """A miss's input periods not published by the deadline (recorded by its verdict)."""
+
+    @property
+    def upstream(self) -> bool:
+        """Return whether the period missed its deadline waiting for an input period."""
+        return self.status != "on_time" and bool(self.waiting_for)
 
 
 @dataclass(frozen=True)
 class Availability:
-    """Due periods and how many were published on time, late or not at all."""
+    """Due periods and how many were published on time, late or not at all.
+
+    ``upstream`` counts the misses (late or missed) caused upstream: their verdict recorded
+    an input period not published by the deadline. The others are the product's own.
+    """
 
     due: int = 0
     on_time: int = 0
     late: int = 0
     missed: int = 0
+    upstream: int = 0
 
     @property
     def misses(self) -> int:
         """Return the periods not published by their deadline (late and missed)."""
         return self.late + self.missed
+
+    @property
+    def own(self) -> int:
+        """Return the misses not caused upstream."""
+        return self.misses - self.upstream
 
     @property
     def share(self) -> float | None:
@@ -49,6 +66,7 @@ class Availability:
             self.on_time + other.on_time,
             self.late + other.late,
             self.missed + other.missed,
+            self.upstream + other.upstream,
         )
 
 

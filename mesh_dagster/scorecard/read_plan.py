@@ -9,6 +9,7 @@ from dagster import AssetKey, AssetObservation
 
 from mesh_dagster.compile.sla_sensor import PUBLISHED_METADATA
 from mesh_dagster.scorecard.history import VerdictEvent, VerdictStatus
+from mesh_dagster.sla.upstream import WAITING_FOR, MissingInput, read_waiting
 
 _STATUSES: dict[str, VerdictStatus] = {
     "on_time": "on_time",
@@ -63,14 +64,28 @@ def timestamp_of(seconds: float) -> datetime:
 
 
 def verdict_of(
-    partition: str, passed: bool, status: object, is_error: bool, at: datetime
+    partition: str,
+    passed: bool,
+    status: object,
+    is_error: bool,
+    at: datetime,
+    waiting_for: object = None,
 ) -> VerdictEvent:
-    """Return the verdict an ``sla`` result records: its ``status``, else its outcome."""
+    """Return the verdict an ``sla`` result records: its ``status``, else its outcome.
+
+    ``waiting_for`` is its recorded ``mesh/waiting_for`` (the input periods it missed for).
+    """
+    waiting = tuple(str(item) for item in missing_inputs_of(waiting_for))
     if isinstance(status, str) and status in _STATUSES:
-        return VerdictEvent(partition, _STATUSES[status], at)
+        return VerdictEvent(partition, _STATUSES[status], at, waiting)
     if passed:
         return VerdictEvent(partition, "on_time", at)
-    return VerdictEvent(partition, "missed" if is_error else "late", at)
+    return VerdictEvent(partition, "missed" if is_error else "late", at, waiting)
+
+
+def missing_inputs_of(waiting_for: object) -> list[MissingInput]:
+    """Return the input periods a recorded ``mesh/waiting_for`` value names."""
+    return read_waiting({WAITING_FOR: waiting_for})
 
 
 # A check row is created when its run is planned and filled in when it is evaluated, so

@@ -16,6 +16,7 @@ CSV_COLUMNS = (
     "on_time",
     "late",
     "missed",
+    "upstream",
     "availability",
     "target",
     "budget_periods",
@@ -45,7 +46,7 @@ def _row(scope: str, domain: str, product: str, figures: dict[str, JsonValue]) -
     assert isinstance(incidents, dict)
     budget = budget if isinstance(budget, dict) else {}
     values: list[object] = [scope, domain, product]
-    values += [availability[k] for k in ("due", "on_time", "late", "missed", "share")]
+    values += [availability[k] for k in ("due", "on_time", "late", "missed", "upstream", "share")]
     values += [budget.get(k) for k in ("target", "periods", "allowed", "used", "left")]
     values += [budget.get("left_share"), quality["pairs"], quality["passed"], quality["score"]]
     values += [incidents[k] for k in ("sla_missed", "check_failed", "run_failed", "open")]

@@ -28,6 +28,8 @@ def _availability(item: Availability) -> dict[str, JsonValue]:
         "on_time": item.on_time,
         "late": item.late,
         "missed": item.missed,
+        "upstream": item.upstream,
+        "own": item.own,
         "share": _share(item.share),
     }
 

@@ -12,8 +12,8 @@ from mesh_dagster.scorecard.words import (
 )
 
 _HEAD = (
-    "| {first} | Due | On time | Late | Missed | Availability | Target | Budget left "
-    "| Quality | Incidents | MTTR |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+    "| {first} | Due | On time | Late | Missed | Upstream | Availability | Target | Budget left "
+    "| Quality | Incidents | MTTR |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
 )
 
 
@@ -26,6 +26,7 @@ def _row(name: str, card: ProductScorecard | RollupScorecard) -> str:
         str(availability.on_time),
         str(availability.late),
         str(availability.missed),
+        str(availability.upstream),
         percent(availability.share),
         target,
         budget_left(card.budget),

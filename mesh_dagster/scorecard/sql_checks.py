@@ -25,6 +25,7 @@ from mesh_dagster.compile.specs import SLA_CHECK
 from mesh_dagster.scorecard.history import RuleEvaluation, VerdictEvent
 from mesh_dagster.scorecard.read_plan import utc, verdict_of
 from mesh_dagster.scorecard.sql_tables import CHECKS, Span, as_text, chunks
+from mesh_dagster.sla.upstream import WAITING_FOR
 
 _SMALL = 50  # up to this many products, look them up by key instead of scanning the span
 _TERMS = 25  # (asset, periods) lookups per query
@@ -124,8 +125,9 @@ def _rows(
     return sorted(rows, key=lambda row: row[0])
 
 
-def _recorded(event: str) -> tuple[object, bool, bool] | None:
-    """Return the recorded (status, passed, is error) of a serialized ``sla`` result.
+def _recorded(event: str) -> tuple[object, bool, bool, object] | None:
+    """Return the recorded (status, passed, is error, waiting for) of a serialized ``sla``
+    result.
 
     Reads Dagster's JSON serialization directly (a hundred times faster than deserializing
     the event); None when it is not laid out as expected.
@@ -133,8 +135,9 @@ def _recorded(event: str) -> tuple[object, bool, bool] | None:
     try:
         data = json.loads(event)["dagster_event"]["event_specific_data"]
         status = data["metadata"].get("status", {}).get("text")
+        waiting = data["metadata"].get(WAITING_FOR, {}).get("data")
         severity = data["severity"]["__enum__"]
-        return status, bool(data["success"]), severity == "AssetCheckSeverity.ERROR"
+        return status, bool(data["success"]), severity == "AssetCheckSeverity.ERROR", waiting
     except (KeyError, TypeError, ValueError, AttributeError):
         return None
 
@@ -145,18 +148,20 @@ def _failed_verdict(partition: str, at: datetime, event: str | None) -> VerdictE
         return verdict_of(partition, False, None, True, at)
     recorded = _recorded(event)
     if recorded is not None:
-        return verdict_of(partition, recorded[1], recorded[0], recorded[2], at)
+        return verdict_of(partition, recorded[1], recorded[0], recorded[2], at, recorded[3])
     entry = deserialize_value(event, EventLogEntry)
     evaluation = entry.dagster_event.event_specific_data if entry.dagster_event else None
     if not isinstance(evaluation, AssetCheckEvaluation):
         return verdict_of(partition, False, None, True, at)
     status = evaluation.metadata.get("status")
+    waiting = evaluation.metadata.get(WAITING_FOR)
     return verdict_of(
         partition,
         evaluation.passed,
         status.value if status is not None else None,
         evaluation.severity == AssetCheckSeverity.ERROR,
         at,
+        waiting.value if waiting is not None else None,
     )
 
 

@@ -264,3 +264,32 @@ def test_compacting_evaluations_keeps_every_figure(mesh: Mesh) -> None:
     assert cards[0].quality == cards[1].quality
     assert cards[0].incidents == cards[1].incidents
     assert cards[0].incidents.check_failed == 1
+
+
+def test_misses_caused_upstream_are_counted_apart_from_own_misses(mesh: Mesh) -> None:
+    waiting = ("order-events 2026-03-05",)
+    base = on_time_history("orders-daily", range(1, 11))
+    troubled = (key(5), key(6), key(7), key(8))
+    verdicts = [v for v in base.verdicts if v.partition not in troubled]
+    verdicts += [
+        # Missed waiting for its input, then late (the verdict job records no cause).
+        VerdictEvent(key(5), "missed", at(6, 7), waiting),
+        VerdictEvent(key(5), "late", at(6, 9)),
+        # First judged late, its input had landed after the deadline: a miss upstream.
+        VerdictEvent(key(6), "late", at(7, 13), ("order-events 2026-03-06",)),
+        # Its own misses: late, and never published.
+        VerdictEvent(key(7), "late", at(8, 9)),
+        VerdictEvent(key(8), "missed", at(9, 7)),
+    ]
+    history = ProductHistory(
+        product="orders-daily",
+        first_seen=base.first_seen,
+        verdicts=tuple(verdicts),
+        passed_rules=base.passed_rules,
+        publishes=tuple(p for p in base.publishes if p.partition != key(8)),
+    )
+    card = compute_scorecard(mesh, History(SINCE, at(11, 9), {"orders-daily": history})).products[0]
+    figures = card.availability
+    assert (figures.late, figures.missed, figures.upstream, figures.own) == (3, 1, 2, 2)
+    assert [p.partition for p in card.periods if p.upstream] == [key(5), key(6)]
+    assert next(p for p in card.periods if p.partition == key(5)).waiting_for == waiting

@@ -52,7 +52,9 @@ def test_the_span_starts_at_the_first_row_stored_at_or_after_a_moment() -> None:
         assert first_id_at(conn, table.c.id, table.c.at, moment) == 0
 
 
-def _sla_result(passed: bool, severity: AssetCheckSeverity, status: str | None) -> str:
+def _sla_result(
+    passed: bool, severity: AssetCheckSeverity, status: str | None, **extra: object
+) -> str:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         evaluation = AssetCheckEvaluation(
@@ -61,7 +63,7 @@ def _sla_result(passed: bool, severity: AssetCheckSeverity, status: str | None) 
             passed=passed,
             severity=severity,
             partition="2026-03-01",
-            metadata={"status": status, "late_by_minutes": 20.0} if status else {},
+            metadata={"status": status, "late_by_minutes": 20.0, **extra} if status else {},
         )
     event = DagsterEvent(
         event_type_value=DagsterEventType.ASSET_CHECK_EVALUATION.value,
@@ -75,8 +77,8 @@ def test_a_failed_verdict_is_read_from_the_status_it_recorded() -> None:
     late = _sla_result(False, AssetCheckSeverity.WARN, "late")
     missed = _sla_result(False, AssetCheckSeverity.ERROR, "missed")
     silent = _sla_result(False, AssetCheckSeverity.WARN, None)
-    assert _recorded(late) == ("late", False, False)
-    assert _recorded(missed) == ("missed", False, True)
+    assert _recorded(late) == ("late", False, False, None)
+    assert _recorded(missed) == ("missed", False, True, None)
     assert _recorded('{"dagster_event": null}') is None
     at = START
     assert _failed_verdict("2026-03-01", at, late) == VerdictEvent("2026-03-01", "late", at)
@@ -86,6 +88,22 @@ def test_a_failed_verdict_is_read_from_the_status_it_recorded() -> None:
     assert _failed_verdict("2026-03-01", at, None).status == "missed"
     assert verdict_of("p", True, None, False, at).status == "on_time"
     assert verdict_of("p", False, "pending", False, at).status == "pending"
+
+
+def test_a_miss_upstream_is_read_from_the_inputs_its_verdict_recorded() -> None:
+    waiting = {
+        "mesh/waiting_for": ["order-events 2026-03-01", "payment-events 2026-03-01"],
+        "mesh/waiting_for_missed": ["order-events 2026-03-01"],
+    }
+    missed = _sla_result(False, AssetCheckSeverity.ERROR, "missed", **waiting)
+    assert _recorded(missed) == ("missed", False, True, waiting["mesh/waiting_for"])
+    assert _failed_verdict("2026-03-01", START, missed) == VerdictEvent(
+        "2026-03-01", "missed", START, ("order-events 2026-03-01", "payment-events 2026-03-01")
+    )
+    # Anything else recorded there is no input period; an on-time verdict has no cause.
+    assert verdict_of("p", False, "late", False, START, "order-events").waiting_for == ()
+    assert verdict_of("p", False, "late", False, START, [3, "x y"]).waiting_for == ("x y",)
+    assert verdict_of("p", True, None, False, START, ["x y"]).waiting_for == ()
 
 
 def test_stored_times_are_read_as_utc() -> None:

@@ -70,7 +70,13 @@ def card(mesh: Mesh) -> MeshScorecard:
         passed_rules={f"2026-03-0{d}": frozenset({"schema", "not_empty"}) for d in (1, 3, 4)},
         publishes=(Publish("2026-03-02", at(3, 9)),),
     )
-    shipments = ProductHistory(product="shipments-daily", first_seen=at(1, 0))
+    # 03-02 is judged missed waiting for its input (a miss upstream); the others are
+    # judged from their (missing) publishes: own misses.
+    shipments = ProductHistory(
+        product="shipments-daily",
+        first_seen=at(1, 0),
+        verdicts=(VerdictEvent("2026-03-02", "missed", at(3, 8), ("shipment-events 2026-03-02",)),),
+    )
     history = History(
         NOW - timedelta(days=4),
         NOW,
@@ -90,7 +96,15 @@ def test_json_has_stable_keys_and_rounded_figures(card: MeshScorecard) -> None:
     assert orders == {
         "product": "orders-daily",
         "domain": "orders",
-        "availability": {"due": 4, "on_time": 3, "late": 1, "missed": 0, "share": 0.75},
+        "availability": {
+            "due": 4,
+            "on_time": 3,
+            "late": 1,
+            "missed": 0,
+            "upstream": 0,
+            "own": 1,
+            "share": 0.75,
+        },
         "error_budget": {
             "target": 0.999,
             "periods": 0.004,
@@ -115,6 +129,8 @@ def test_json_has_stable_keys_and_rounded_figures(card: MeshScorecard) -> None:
         "on_time": 0,
         "late": 0,
         "missed": 4,
+        "upstream": 1,
+        "own": 3,
         "share": 0.0,
     }
     assert shipments["quality"] == {"pairs": 0, "passed": 0, "score": None}
@@ -137,6 +153,7 @@ def test_csv_has_a_row_per_scope(card: MeshScorecard) -> None:
     assert shipments["quality_score"] == ""
     assert shipments["mean_time_to_recover_minutes"] == ""
     assert shipments["budget_left"] == "-4"
+    assert (shipments["missed"], shipments["upstream"]) == ("4", "1")
 
 
 def test_tables_show_each_domain_then_the_mesh(card: MeshScorecard) -> None:
@@ -145,15 +162,23 @@ def test_tables_show_each_domain_then_the_mesh(card: MeshScorecard) -> None:
     text = console.export_text()
     assert text.startswith("Scorecard 2026-03-01 09:00 UTC → 2026-03-05 09:00 UTC (4 days)\n")
     lines = [re.sub(r"\s+", " ", line).strip() for line in text.splitlines()]
-    assert "orders-daily │ 4 │ 3 │ 1 │ 0 │ 75% │ 99.9% │ -1 (-24900%) │ 100% │ 2 │ 2h 30m" in lines
-    assert "shipments-daily │ 4 │ 0 │ 0 │ 4 │ 0% │ 99.5% │ -4 (-19900%) │ – │ 0 │ –" in lines
-    assert any(line.startswith("mesh │ 8 │ 3 │ 1 │ 4 │ 37.5% │ 99.7% │") for line in lines)
+    assert (
+        "orders-daily │ 4 │ 3 │ 1 │ 0 │ 0 │ 75% │ 99.9% │ -1 (-24900%) │ 100% │ 2 │ 2h 30m" in lines
+    )
+    assert (
+        "shipments-daily │ 4 │ 0 │ 0 │ 4 │ 1 │ 0% │ 99.5% │ -4 (-19900%) │ – │ 1 (1 open) │ –"
+        in lines
+    )
+    assert any(line.startswith("mesh │ 8 │ 3 │ 1 │ 4 │ 1 │ 37.5% │ 99.7% │") for line in lines)
 
 
 def test_markdown_for_the_dagster_ui(card: MeshScorecard) -> None:
     text = render_scorecard_markdown(card)
-    assert "| **mesh** | 8 | 3 | 1 | 4 | 37.5% | 99.7% | -5 (-20733%) | 100% | 2 | 2h 30m |" in text
-    assert "| orders/orders-daily | 4 | 3 | 1 | 0 | 75% |" in text
+    assert (
+        "| **mesh** | 8 | 3 | 1 | 4 | 1 | 37.5% | 99.7% | -5 (-20733%) | 100% | 3 (1 open) "
+        "| 2h 30m |" in text
+    )
+    assert "| orders/orders-daily | 4 | 3 | 1 | 0 | 0 | 75% |" in text
 
 
 def test_html_is_one_file_that_loads_nothing(card: MeshScorecard, mesh: Mesh) -> None:
@@ -166,6 +191,8 @@ def test_html_is_one_file_that_loads_nothing(card: MeshScorecard, mesh: Mesh) ->
     assert html.count('data-status="') == (2 + 1 + 1) * 5
     assert html.count('data-status="late"') == 2  # orders-daily's 03-02, in two heatmaps
     assert 'id="domain-orders"' in html and "Owned by orders-platform-team." in html
+    assert "<th>Missed</th><th>Upstream</th>" in html
+    assert "<tr><td>shipments-daily</td><td>4</td><td>0</td><td>0</td><td>4</td><td>1</td>" in html
 
 
 def test_timeline_series() -> None:
