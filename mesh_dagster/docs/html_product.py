@@ -15,6 +15,7 @@ from mesh_dagster.docs.html_layout import (
 from mesh_dagster.docs.lineage import LineageNode, layout_lineage, lineage_of, render_lineage_svg
 from mesh_dagster.docs.markdown_text import render_markdown
 from mesh_dagster.docs.words import (
+    alert_routing_text,
     dagster_asset_url,
     freshness_text,
     output_text,
@@ -73,7 +74,7 @@ def _facts(mesh: Mesh, product: DataProduct) -> str:
         ("Grain", ", ".join(_code(name) for name in spec.grain) or "not declared"),
         ("Transform", escape(transform_text(product))),
         ("Output", escape(output_text(product))),
-        ("Alert channels", escape(", ".join(mesh.alert_channels_of(product)) or "none")),
+        ("Alerts", escape(alert_routing_text(mesh, product))),
     ]
     if meta.tags:
         tags = "".join(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from mesh_dagster.docs.markdown_syntax import md_code, md_escape, md_table
 from mesh_dagster.docs.markdown_text import plain_summary
 from mesh_dagster.docs.words import (
+    alert_routing_text,
     dagster_asset_url,
     freshness_text,
     output_text,
@@ -43,7 +44,7 @@ def _contract(mesh: Mesh, product: DataProduct) -> list[str]:
         ["Grain", ", ".join(md_code(name) for name in spec.grain) or "not declared"],
         ["Transform", md_escape(transform_text(product))],
         ["Output", md_escape(output_text(product))],
-        ["Alert channels", md_escape(", ".join(mesh.alert_channels_of(product)) or "none")],
+        ["Alerts", md_escape(alert_routing_text(mesh, product))],
     ]
     if meta.tags:
         tags = ", ".join(f"{key}: {value}" for key, value in sorted(meta.tags.items()))

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from mesh_dagster.alerts.routing import consumer_contacts, recipients_for
 from mesh_dagster.checks.plan import plan_checks
 from mesh_dagster.spec.diff_types import show_duration, show_hours, show_share, show_time
 from mesh_dagster.spec.mesh import Mesh
 from mesh_dagster.spec.models import ColumnSpec, DataProduct
-from mesh_dagster.spec.policy_models import PolicyRules
+from mesh_dagster.spec.policy_models import EmailChannel, PagerDutyChannel, PolicyRules
 
 _UNIT_WORDS = {"day": "day", "hour": "hour", "week": "week", "month": "month"}
 
@@ -150,3 +151,37 @@ def policy_rule_texts(rules: PolicyRules) -> list[tuple[str, str]]:
         tags = ", ".join(rules.required_tags)
         texts.append(("required_tags", f"metadata.tags sets {tags}"))
     return texts
+
+
+def alert_routing_text(mesh: Mesh, product: DataProduct) -> str:
+    """Return where the product's incidents are told, as the alert sensor routes them.
+
+    Its channels (domain's, then its own) with their kind; e-mail recipients, with the
+    consumers that opted in to notices as Bcc; paging channels hear error incidents only;
+    a product routed nowhere is e-mailed to its steward through the policy's first e-mail
+    channel.
+    """
+    channels = mesh.policy.alert_channels
+    contacts = consumer_contacts(product)
+    parts: list[str] = []
+    for route in recipients_for(mesh, product, "high"):
+        channel = channels[route.channel]
+        if not route.channel_recipients:
+            steward = product.metadata.steward
+            who = [f"steward {steward} (no channel of its own)"] if steward in route.bcc else []
+            notified = [address for address in route.bcc if address in contacts]
+            if notified:
+                who.append(f"notified consumers {', '.join(notified)}")
+            parts.append(f"e-mail through {route.channel} to {' and '.join(who)}")
+            continue
+        detail = channel.kind
+        if isinstance(channel, EmailChannel):
+            detail += f" to {', '.join(channel.to)}"
+            if route.bcc:
+                detail += f", Bcc notified consumers {', '.join(route.bcc)}"
+        if isinstance(channel, PagerDutyChannel):
+            detail += ", error incidents only"
+        parts.append(f"{route.channel} ({detail})")
+    if not parts:
+        return "none: no alert channel, and mesh.yaml has no e-mail channel to reach the steward"
+    return "; ".join(parts)
