@@ -174,7 +174,7 @@ def alert_routing_text(mesh: Mesh, product: DataProduct) -> str:
                 who.append(f"notified consumers {', '.join(notified)}")
             parts.append(f"e-mail through {route.channel} to {' and '.join(who)}")
             continue
-        detail = channel.kind
+        detail: str = channel.kind
         if isinstance(channel, EmailChannel):
             detail += f" to {', '.join(channel.to)}"
             if route.bcc:
