@@ -1,0 +1,112 @@
+"""The mesh_sla watcher DAG at controlled times: on-time, missed and late verdicts from the
+products' asset events, and exactly one notice per incident and channel.
+
+Publishes are asset events written into Airflow's metadata database at chosen instants;
+each tick is a `dag.test()` run of `mesh_sla` whose `run_after` is the tick's instant.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from mesh_dagster.airflow.sla_store import SlaStore
+from mesh_dagster.alerts.incidents import dedup_key
+
+DAY = "2026-03-10"
+
+
+def at(hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 3, 11, hour, minute, tzinfo=UTC)
+
+
+def publish(warehouse: Path, domain: str, table: str, moment: datetime) -> None:
+    """Record a publish of DAY as the build task would: an asset event at ``moment``."""
+    from airflow.models.asset import AssetEvent, AssetModel
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    uri = (warehouse / "data-platform/products" / domain / table).resolve().as_uri()
+    with create_session() as session:
+        asset = session.scalars(select(AssetModel).where(AssetModel.uri == uri)).one()
+        extra = {"mesh/periods": {DAY: {"published": True, "rows": 1, "checks": {}}}}
+        session.add(AssetEvent(asset_id=asset.id, extra=extra, timestamp=moment))
+
+
+def tick(dags_folder: Path, moment: datetime) -> None:
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(str(dags_folder))
+    run = bag.dags["mesh_sla"].test(logical_date=moment, run_after=moment)
+    assert run.state == "success"
+
+
+@pytest.fixture
+def routed(mesh_env: Path, http_receiver: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Route the example mesh's channels to the local receivers (e-mail left unset)."""
+    policy_path = mesh_env / "mesh.yaml"
+    policy = yaml.safe_load(policy_path.read_text())
+    policy["alert_channels"]["orders-pagerduty"]["events_url_env"] = "PAGERDUTY_EVENTS_URL"
+    policy_path.write_text(yaml.safe_dump(policy, sort_keys=False))
+    monkeypatch.setenv("ORDERS_SLACK_WEBHOOK_URL", http_receiver.url("/slack"))
+    monkeypatch.setenv("ORDERS_PAGERDUTY_ROUTING_KEY", "routing-key-for-tests")
+    monkeypatch.setenv("PAGERDUTY_EVENTS_URL", http_receiver.url("/pagerduty"))
+    monkeypatch.setenv("PLATFORM_ALERTS_WEBHOOK_URL", http_receiver.url("/webhook"))
+    monkeypatch.setenv("MESH_AIRFLOW_URL", "http://airflow.example:8080")
+    return http_receiver
+
+
+def test_watcher_judges_on_time_missed_and_late_and_notifies_once(
+    routed: Any, dags_folder: Path, warehouse: Path
+) -> None:
+    receiver = routed
+    tick(dags_folder, at(5))  # the watcher first sees the mesh: judging starts here
+    publish(warehouse, "orders", "order_events", at(5, 30))
+    tick(dags_folder, at(5, 50))  # order-events due 05:45: on time
+    tick(dags_folder, at(7, 5))  # orders-daily due 07:00, nothing published: missed
+    tick(dags_folder, at(7, 10))  # nothing new: no second notice
+    publish(warehouse, "orders", "orders_daily", at(7, 40))
+    tick(dags_folder, at(7, 45))  # published 40 minutes late: the incident resolves
+
+    store = SlaStore(f"sqlite:///{warehouse.parent / 'mesh_sla.db'}")
+    stored = store.verdicts()
+    store.close()
+    verdicts = [(v.product, v.partition, v.status, v.late_by_minutes) for v in stored]
+    assert ("order-events", DAY, "on_time", None) in verdicts
+    daily = [item for item in verdicts if item[0] == "orders-daily"]
+    assert daily == [("orders-daily", DAY, "missed", None), ("orders-daily", DAY, "late", 40.0)]
+    assert {item[0] for item in verdicts if item[2] == "missed"} == {
+        "orders-daily",
+        "payment-events",
+        "payments-daily",
+        "shipment-events",
+        "shipments-daily",
+    }
+    waits = {v.product: v.waiting_for for v in stored if v.status == "missed"}
+    assert waits["orders-daily"] == ()
+    assert waits["payments-daily"] == ("payment-events 2026-03-10",)
+
+    key = dedup_key("orders-daily", DAY, "sla_missed", None)
+    pages = [(body["event_action"], body["dedup_key"]) for body in receiver.accepted("/pagerduty")]
+    assert pages == [("trigger", key), ("resolve", key)]
+    slack = [body["text"] for body in receiver.accepted("/slack")]
+    assert len(slack) == 2
+    assert "orders-daily" in slack[0] and DAY in slack[0]
+    assert "orders-daily" in slack[1] and DAY in slack[1]
+    hooks = Counter((body["dedup_key"], body["event"]) for body in receiver.accepted("/webhook"))
+    assert hooks == {
+        (dedup_key(name, DAY, "sla_missed", None), "opened"): 1
+        for name in ("shipment-events", "shipments-daily")
+    }
+    urls = {
+        body["incident"]["product"]: body["asset_url"] for body in receiver.accepted("/webhook")
+    }
+    assert urls == {
+        "shipment-events": "http://airflow.example:8080/dags/shipments__shipment-events",
+        "shipments-daily": "http://airflow.example:8080/dags/shipments__shipments-daily",
+    }
