@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export DAGSTER_HOME="${DAGSTER_HOME:-$PWD/.dagster_home}"
 export MESH_WAREHOUSE="${MESH_WAREHOUSE:-$PWD/warehouse}"
-mkdir -p "$DAGSTER_HOME" "$MESH_WAREHOUSE"
-[ -f "$DAGSTER_HOME/dagster.yaml" ] || cp deploy/dagster.local.yaml "$DAGSTER_HOME/dagster.yaml"
+mkdir -p "$MESH_WAREHOUSE"
+# The instance settings every mesh command uses (`mesh init`); a dagster.yaml of your own
+# in $DAGSTER_HOME is kept, and `mesh dev` refuses it if the alert sensor cannot read it.
+[ -f "$DAGSTER_HOME/dagster.yaml" ] || .venv/bin/mesh init
 exec .venv/bin/mesh dev --specs specs "$@"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from mesh_dagster.cli.backfill import backfill_command
 from mesh_dagster.cli.check import check_command
 from mesh_dagster.cli.dev import dev_command
 from mesh_dagster.cli.docs import docs_command
@@ -34,6 +35,7 @@ app.command("impact")(impact_command)
 app.command("docs")(docs_command)
 app.command("dev")(dev_command)
 app.command("check")(check_command)
+app.command("backfill")(backfill_command)
 app.add_typer(sla_app, name="sla")
 app.command("scorecard")(scorecard_command)
 app.add_typer(export_app, name="export")
