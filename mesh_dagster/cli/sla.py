@@ -180,6 +180,14 @@ def status_command(
     output_format: Annotated[
         StatusFormat, typer.Option("--format", help="text for people, json for tools.")
     ] = StatusFormat.text,
+    airflow: Annotated[
+        bool,
+        typer.Option(
+            "--airflow",
+            help="Read the publishes from Airflow's metadata database ($AIRFLOW_HOME) "
+            "instead of the Dagster instance.",
+        ),
+    ] = False,
 ) -> None:
     """Show each product's latest due period, its deadline, and whether it is on time.
 
@@ -203,8 +211,13 @@ def status_command(
         )
         raise typer.Exit(EXIT_USAGE) from None
     try:
-        with open_home_instance(os.environ, Path.cwd()) as instance:
-            statuses = read_statuses(instance, mesh, chosen_day, current)
+        if airflow:
+            from mesh_dagster.airflow.status import read_airflow_statuses
+
+            statuses = read_airflow_statuses(mesh, chosen_day, current)
+        else:
+            with open_home_instance(os.environ, Path.cwd()) as instance:
+                statuses = read_statuses(instance, mesh, chosen_day, current)
     except InstanceSetupError as error:
         errors.print(Text(f"error: {error}", style="bold red"))
         raise typer.Exit(EXIT_USAGE) from None

@@ -13,7 +13,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -82,3 +83,27 @@ def clean_home() -> Iterator[None]:
     """Remove the per-test logs Airflow wrote, so the session's home stays small."""
     yield
     shutil.rmtree(HOME / "logs", ignore_errors=True)
+
+
+Publish = Callable[[str, str, str, datetime], None]
+
+
+@pytest.fixture
+def record_publish(warehouse: Path) -> Publish:
+    """Return ``publish(domain, table, period, moment)``: an asset event as a build records.
+
+    The product's asset must be known to Airflow (a DagBag synced, e.g. by ``dag.test()``).
+    """
+
+    def publish(domain: str, table: str, period: str, moment: datetime) -> None:
+        from airflow.models.asset import AssetEvent, AssetModel
+        from airflow.utils.session import create_session
+        from sqlalchemy import select
+
+        uri = (warehouse / "data-platform/products" / domain / table).resolve().as_uri()
+        with create_session() as session:
+            asset = session.scalars(select(AssetModel).where(AssetModel.uri == uri)).one()
+            extra = {"mesh/periods": {period: {"published": True, "rows": 1, "checks": {}}}}
+            session.add(AssetEvent(asset_id=asset.id, extra=extra, timestamp=moment))
+
+    return publish

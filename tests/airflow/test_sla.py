@@ -25,19 +25,6 @@ def at(hour: int, minute: int = 0) -> datetime:
     return datetime(2026, 3, 11, hour, minute, tzinfo=UTC)
 
 
-def publish(warehouse: Path, domain: str, table: str, moment: datetime) -> None:
-    """Record a publish of DAY as the build task would: an asset event at ``moment``."""
-    from airflow.models.asset import AssetEvent, AssetModel
-    from airflow.utils.session import create_session
-    from sqlalchemy import select
-
-    uri = (warehouse / "data-platform/products" / domain / table).resolve().as_uri()
-    with create_session() as session:
-        asset = session.scalars(select(AssetModel).where(AssetModel.uri == uri)).one()
-        extra = {"mesh/periods": {DAY: {"published": True, "rows": 1, "checks": {}}}}
-        session.add(AssetEvent(asset_id=asset.id, extra=extra, timestamp=moment))
-
-
 def tick(dags_folder: Path, moment: datetime) -> None:
     from airflow.dag_processing.dagbag import DagBag
 
@@ -62,15 +49,15 @@ def routed(mesh_env: Path, http_receiver: Any, monkeypatch: pytest.MonkeyPatch) 
 
 
 def test_watcher_judges_on_time_missed_and_late_and_notifies_once(
-    routed: Any, dags_folder: Path, warehouse: Path
+    routed: Any, dags_folder: Path, warehouse: Path, record_publish: Any
 ) -> None:
     receiver = routed
     tick(dags_folder, at(5))  # the watcher first sees the mesh: judging starts here
-    publish(warehouse, "orders", "order_events", at(5, 30))
+    record_publish("orders", "order_events", DAY, at(5, 30))
     tick(dags_folder, at(5, 50))  # order-events due 05:45: on time
     tick(dags_folder, at(7, 5))  # orders-daily due 07:00, nothing published: missed
     tick(dags_folder, at(7, 10))  # nothing new: no second notice
-    publish(warehouse, "orders", "orders_daily", at(7, 40))
+    record_publish("orders", "orders_daily", DAY, at(7, 40))
     tick(dags_folder, at(7, 45))  # published 40 minutes late: the incident resolves
 
     store = SlaStore(f"sqlite:///{warehouse.parent / 'mesh_sla.db'}")
