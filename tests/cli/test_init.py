@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -153,4 +154,24 @@ def test_settings_that_do_not_load_are_refused_with_what_to_do(project: Path) ->
         f"the Dagster instance in {home} does not load (Couldn't import module "
         "no_such_module when attempting to load the configurable class no_such_module.NoStorage): "
         f"fix {home}/dagster.yaml, or run `mesh init --force` to use the local settings."
+    )
+
+
+def test_mesh_dev_refuses_an_instance_the_alert_sensor_cannot_read(
+    runner: CliRunner, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def never(*args: object) -> None:
+        raise AssertionError("mesh dev started Dagster on an instance it should refuse")
+
+    monkeypatch.setattr("mesh_dagster.dev.server.start_dagster", never)
+    shutil.copytree(REPO / "specs", project / "specs")
+    home = project / ".dagster_home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text(SHARDED_DEFAULT)
+    result = runner.invoke(app, ["dev", "--port", "0"])
+    assert (result.exit_code, result.stderr) == (
+        2,
+        f"mesh dev: {home}: this instance's event log is run-sharded SQLite; mesh needs a "
+        "consolidated event log: run `mesh init --force` in the project folder (it writes the "
+        "settings of deploy/dagster.local.yaml to $DAGSTER_HOME/dagster.yaml)\n",
     )
