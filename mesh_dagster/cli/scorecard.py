@@ -83,9 +83,10 @@ def scorecard_command(
         typer.Option(help="File to write; default: standard output (html: scorecard.html)."),
     ] = None,
 ) -> None:
-    """Score each product's availability against its SLA target, error budget, quality and
-    incidents over a window, from the history of the Dagster instance in $DAGSTER_HOME
-    (default: .dagster_home).
+    """Score availability against the SLA targets, error budgets, quality and incidents.
+
+    Per product, domain and mesh, over a window, from the history of the Dagster
+    instance in $DAGSTER_HOME (default: .dagster_home).
 
     Exits 0 on success, 1 when the specs do not load, 2 on a usage error.
     """
