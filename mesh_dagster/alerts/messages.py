@@ -1,7 +1,7 @@
 """The words of a notice, shared by every channel: headline, summary sentence and facts.
 
 Every notice names the product, domain, partition, the deadline or the failing rule, the
-owner, the steward, the consumers affected and the asset's page in the Dagster UI; an SLA
+owner, the steward, the consumers affected and the asset's page (in Dagster or Airflow); an SLA
 miss names the input periods it waited for, each linked to its partition's page. Only
 the incident's own fields are used: consumers' contact addresses (routing data) and the
 data's values never appear.
@@ -14,6 +14,9 @@ from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from mesh_dagster.alerts.incidents import Figure, Incident, Notice, UpstreamPeriod
+
+ASSET_LABEL = "Asset page"
+"""The label of the asset's link: the orchestrator's page of the product (Dagster or Airflow)."""
 
 KIND_LABELS = {
     "sla_missed": "SLA missed",
@@ -124,7 +127,7 @@ def facts(notice: Notice) -> list[tuple[str, str]]:
         rows.append(("Resolved", format_time(notice.at, incident.timezone)))
     rows += [(name, format_figure(value)) for name, value in incident.details.items()]
     rows += [(name, format_figure(value)) for name, value in notice.resolution.items()]
-    rows.append(("Dagster", audience.asset_url or "-"))
+    rows.append((ASSET_LABEL, audience.asset_url or "-"))
     rows += [(f"Upstream {item}", item.url) for item in incident.waiting_for if item.url]
     return rows
 

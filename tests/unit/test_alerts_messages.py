@@ -144,7 +144,7 @@ def test_the_plain_text(alerts_mesh: Mesh) -> None:
         "Opened:              2026-03-02 06:05 UTC\n"
         "failed_rows:         3\n"
         "rows:                1200\n"
-        f"Dagster:             {ASSET}\n"
+        f"Asset page:          {ASSET}\n"
         "\n"
         f"Incident key: {notice.dedup_key}\n"
     )
@@ -174,7 +174,7 @@ def test_the_pagerduty_events(alerts_mesh: Mesh) -> None:
     assert payload["source"] == "mesh-dagster:orders/orders-daily"
     assert payload["timestamp"] == "2026-03-02T07:00:00Z"
     assert payload["custom_details"]["Steward"] == "jane@company.com"
-    assert trigger["links"] == [{"href": ASSET, "text": "orders-daily in Dagster"}]
+    assert trigger["links"] == [{"href": ASSET, "text": "orders-daily: asset page"}]
     resolve = pagerduty_event(Notice(incident=incident, event="resolved", at=T0), ROUTING_KEY)
     assert resolve == {
         "routing_key": ROUTING_KEY,

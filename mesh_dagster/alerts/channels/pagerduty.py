@@ -46,7 +46,7 @@ def pagerduty_event(notice: Notice, routing_key: str) -> dict[str, Any]:
     }
     if url:
         event["client_url"] = url
-        event["links"] = [{"href": url, "text": f"{incident.product} in Dagster"}]
+        event["links"] = [{"href": url, "text": f"{incident.product}: asset page"}]
     return event
 
 

@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 from mesh_dagster.alerts.channels.base import ChannelKind, Sender, post_json
 from mesh_dagster.alerts.incidents import Notice, Route
-from mesh_dagster.alerts.messages import facts, headline, summary
+from mesh_dagster.alerts.messages import ASSET_LABEL, facts, headline, summary
 
 FIELDS_PER_SECTION = 10
 """Slack allows at most 10 fields in one section block."""
@@ -42,7 +42,7 @@ def slack_message(notice: Notice) -> dict[str, Any]:
     for start in range(0, len(fields), FIELDS_PER_SECTION):
         blocks.append({"type": "section", "fields": fields[start : start + FIELDS_PER_SECTION]})
     if url:
-        button = {"type": "plain_text", "text": "Open in Dagster"}
+        button = {"type": "plain_text", "text": "Open the asset"}
         blocks.append(
             {"type": "actions", "elements": [{"type": "button", "text": button, "url": url}]}
         )
@@ -53,7 +53,7 @@ def slack_message(notice: Notice) -> dict[str, Any]:
 
 def _field_value(label: str, value: str) -> str:
     if value.startswith(("http://", "https://")):
-        return f"<{value}|Open the {'asset' if label == 'Dagster' else 'partition'}>"
+        return f"<{value}|Open the {'asset' if label == ASSET_LABEL else 'partition'}>"
     return _escape(value)
 
 
