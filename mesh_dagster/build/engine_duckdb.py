@@ -33,6 +33,7 @@ from mesh_dagster.io.errors import DataValueError, describe_library_error
 from mesh_dagster.io.pii_sql import HmacKey
 from mesh_dagster.io.staging import Staging, discard, stage_batches
 from mesh_dagster.spec.models import DataProduct
+from mesh_dagster.spec.window import window_statements
 
 BATCH_ROWS = 122_880
 """Rows per batch DuckDB hands over (DuckDB's row group size)."""
@@ -94,8 +95,8 @@ def _refuse_parameters(connection: duckdb.DuckDBPyConnection, sql: str, name: st
     if any(statement.named_parameters for statement in statements):
         raise TransformError(
             f"the SQL transform of '{name}' uses a query parameter ($name or ?); a transform "
-            "reads its period from getvariable('partition_start'), 'partition_end' and "
-            "'partition_key'."
+            "reads its period from getvariable('partition_start') and the other window "
+            "variables."
         )
 
 
@@ -155,9 +156,11 @@ def stage_query(
 
 
 def _set_period(connection: duckdb.DuckDBPyConnection, context: TransformContext) -> None:
-    connection.execute("SET VARIABLE partition_start = ?::TIMESTAMPTZ", [context.partition_start])
-    connection.execute("SET VARIABLE partition_end = ?::TIMESTAMPTZ", [context.partition_end])
-    connection.execute("SET VARIABLE partition_key = ?::VARCHAR", [context.partition_key])
+    window = window_statements(
+        context.partition_key, context.partition_start, context.partition_end
+    )
+    for statement, parameters in window:
+        connection.execute(statement, parameters)
 
 
 def stage_sql_transform(

@@ -13,6 +13,7 @@ import pyarrow as pa
 from mesh_dagster.build.context import TransformContext
 from mesh_dagster.checks.engine import EngineSettings, TimeLimit, open_engine, time_limit
 from mesh_dagster.io.errors import describe_library_error
+from mesh_dagster.spec.window import window_statements
 
 
 class TransformError(RuntimeError):
@@ -35,11 +36,11 @@ def run_sql(
     try:
         for view, table in context.inputs.items():
             connection.register(view, table)
-        connection.execute(
-            "SET VARIABLE partition_start = ?::TIMESTAMPTZ", [context.partition_start]
+        window = window_statements(
+            context.partition_key, context.partition_start, context.partition_end
         )
-        connection.execute("SET VARIABLE partition_end = ?::TIMESTAMPTZ", [context.partition_end])
-        connection.execute("SET VARIABLE partition_key = ?::VARCHAR", [context.partition_key])
+        for statement, parameters in window:
+            connection.execute(statement, parameters)
         try:
             with time_limit(connection, limit, f"the SQL transform of '{name}'", "the query"):
                 return connection.sql(sql).to_arrow_table()

@@ -25,6 +25,7 @@ from mesh_dagster.checks.scan import Measure, ScanResult, canonical_predicate, p
 from mesh_dagster.checks.typed import INPUT_VIEW, TypedInput, create_typed_view
 from mesh_dagster.io.errors import DataValueError, describe_library_error
 from mesh_dagster.spec.periods import Period
+from mesh_dagster.spec.window import WINDOW_NAMES, window_statements
 
 __all__ = [
     "CheckOutcome",
@@ -34,14 +35,6 @@ __all__ = [
     "failed_errors",
     "summarize_failures",
 ]
-
-VARIABLES = (
-    "partition_start",
-    "partition_end",
-    "partition_start_date",
-    "partition_end_date",
-    "partition_key",
-)
 
 
 @dataclass
@@ -60,16 +53,8 @@ class _Run:
 def _bind_period(connection: duckdb.DuckDBPyConnection, period: Period | None) -> None:
     if period is None:
         return
-    # Bound as parameters: the window never becomes part of any SQL text.
-    values: list[tuple[str, str, object]] = [
-        ("partition_start", "TIMESTAMPTZ", period.start),
-        ("partition_end", "TIMESTAMPTZ", period.end),
-        ("partition_start_date", "DATE", period.start.date()),
-        ("partition_end_date", "DATE", period.end.date()),
-        ("partition_key", "VARCHAR", period.key),
-    ]
-    for name, type_name, value in values:
-        connection.execute(f"SET VARIABLE {name} = CAST($1 AS {type_name})", [value])
+    for statement, parameters in window_statements(period.key, period.start, period.end):
+        connection.execute(statement, parameters)
 
 
 def _prepare(connection: duckdb.DuckDBPyConnection, run: _Run) -> None:
@@ -77,7 +62,7 @@ def _prepare(connection: duckdb.DuckDBPyConnection, run: _Run) -> None:
         if check.predicate is not None:
             run.predicates[check.name] = canonical_predicate(check)
     for check in run.plan.checks:
-        unknown = set(check.variables) - set(VARIABLES)
+        unknown = set(check.variables) - set(WINDOW_NAMES)
         if unknown:
             raise ValueError(f"check '{check.name}' reads unknown variables {sorted(unknown)}")
         unusable = [name for name in check.columns if name in run.typed.unusable]

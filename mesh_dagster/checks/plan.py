@@ -228,6 +228,7 @@ def _custom_checks(product: DataProduct, taken: list[str]) -> list[PlannedCheck]
                 description=check.description or f"{parsed.sql} holds {where}",
                 scope="table" if parsed.is_aggregate else "row",
                 predicate=parsed.sql,
+                variables=parsed.variables,
             )
         )
     return planned

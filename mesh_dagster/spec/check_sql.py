@@ -12,6 +12,7 @@ from sqlglot.errors import ParseError, SqlglotError
 
 from mesh_dagster.spec.errors import did_you_mean
 from mesh_dagster.spec.sql_parse import SqlTooDeepError, deep_sql, parse_sql, too_deep
+from mesh_dagster.spec.window import WindowVariableError, read_variables, variable_calls
 
 # The functions a check may call, each with a call of it: pure scalar and aggregate
 # functions, nothing that reads files, reaches the network, inspects the environment or
@@ -183,6 +184,7 @@ class ParsedCheck:
     sql: str
     columns: tuple[str, ...]
     is_aggregate: bool
+    variables: tuple[str, ...] = ()
 
 
 class CheckSqlError(ValueError):
@@ -222,7 +224,11 @@ def _reject_unsafe(tree: exp.Expr) -> None:
             "A check reads only the product's own rows; use an aggregate such as "
             "'count(*) > 0' for a rule on the whole table.",
         )
+    # getvariable reads the run's window only: its argument is checked by read_variables.
+    window_calls = {id(call) for call in variable_calls(tree)}
     for node in tree.walk():
+        if id(node) in window_calls:
+            continue
         if isinstance(node, exp.Table):
             raise CheckSqlError("a check may not read tables or files")
         if isinstance(node, exp.Window):
@@ -346,6 +352,10 @@ def _judge_check(
             "Write the condition only, such as 'revenue_usd >= 0'.",
         )
     _reject_unsafe(tree)
+    try:
+        variables = read_variables(tree)
+    except WindowVariableError as error:
+        raise CheckSqlError(str(error), error.hint) from None
     known = columns
     used: list[str] = []
     for column in tree.find_all(exp.Column):
@@ -373,4 +383,4 @@ def _judge_check(
     # Comments are not part of a check: what is printed here is what is shown and run.
     # copy=False: the tree is ours alone, and copying it costs as much as printing it.
     sql = tree.sql(dialect="duckdb", comments=False, copy=False)
-    return ParsedCheck(sql, tuple(used), is_aggregate)
+    return ParsedCheck(sql, tuple(used), is_aggregate, variables)

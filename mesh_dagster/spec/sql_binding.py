@@ -22,14 +22,9 @@ from mesh_dagster.spec.errors import FieldPath, SpecProblem
 from mesh_dagster.spec.models import DataProduct
 from mesh_dagster.spec.rules import RuleViolation
 from mesh_dagster.spec.transform_sql import view_name
+from mesh_dagster.spec.window import window_statements
 from mesh_dagster.spec.yaml_source import SourceMap
 
-# The window a transform may read, as the build sets it: typed, null when unpartitioned.
-_VARIABLES = (
-    ("partition_start", "TIMESTAMPTZ"),
-    ("partition_end", "TIMESTAMPTZ"),
-    ("partition_key", "VARCHAR"),
-)
 # Products whose checks are bound in one query: binding grows faster than linearly with
 # the size of a query, so a few small batches cost less than one large one.
 _BATCH = 8
@@ -80,8 +75,9 @@ class _Sandbox:
     def __init__(self, products: Mapping[str, DataProduct], needed: Iterable[str]) -> None:
         self.products = products
         self.connection = open_engine(EngineSettings(threads=1))
-        for name, type_name in _VARIABLES:
-            self.connection.execute(f"SET VARIABLE {name} = CAST(NULL AS {type_name})")
+        # The window transforms and checks read, as the build sets it: typed, here null.
+        for statement, parameters in window_statements(None, None, None):
+            self.connection.execute(statement, parameters)
         self.tables = self._create_tables(sorted(set(needed)))
 
     def _create_tables(self, names: list[str]) -> set[str]:

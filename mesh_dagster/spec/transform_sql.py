@@ -10,6 +10,7 @@ from sqlglot.errors import SqlglotError
 from mesh_dagster.spec.check_sql import describe_parse_error, release_trees
 from mesh_dagster.spec.errors import did_you_mean
 from mesh_dagster.spec.sql_parse import SqlTooDeepError, deep_sql, parse_sql, too_deep
+from mesh_dagster.spec.window import WindowVariableError, read_variables
 
 # Table functions that only generate rows; everything else (read_csv, read_parquet, ...)
 # would reach outside the inputs.
@@ -64,6 +65,10 @@ def _check_statements(statements: list[exp.Expr], views: Collection[str]) -> Non
             f"a transform must be one SELECT, not a {tree.key.upper()} statement",
             "Write it as 'select ... from <input>'; the platform publishes the result.",
         )
+    try:
+        read_variables(tree)
+    except WindowVariableError as error:
+        raise TransformSqlError(str(error), error.hint) from None
     known = {view.lower() for view in views}
     known |= {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
     for table in tree.find_all(exp.Table):
