@@ -26,6 +26,7 @@ pytestmark = [pytest.mark.integration]
 
 ORDERS_DAILY = AssetKey(["orders", "orders-daily"])
 ORDER_EVENTS = AssetKey(["orders", "order-events"])
+SHIPMENTS_DAILY = AssetKey(["shipments", "shipments-daily"])
 PUBLISHED_AT = re.compile(r"already published at \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC")
 
 
@@ -240,3 +241,35 @@ def test_a_range_launched_from_the_ui_builds_one_run_per_period(dev: MeshDev) ->
     with open_instance(dev.project / ".dagster_home") as instance:
         for day in partitions:
             assert first_publish(instance, ORDER_EVENTS, day) is not None
+
+
+def test_a_product_without_a_schedule_is_built_by_an_asset_job(project: Path) -> None:
+    spec = project / "specs" / "shipments" / "shipments_daily.yaml"
+    spec.write_text(re.sub(r"  schedule:\n(    .*\n)+", "", spec.read_text()))
+    code, out, _ = backfill(
+        "shipments-daily", "--from", "2026-03-01", "--to", "2026-03-01", "--with-upstream"
+    )
+    assert (code, out) == (
+        0,
+        "Backfill of shipments-daily: 1 period and 1 upstream, in the Dagster instance "
+        ".dagster_home\n"
+        "  published  shipment-events 2026-03-01  7,840 rows\n"
+        "  published  shipments-daily 2026-03-01  4 rows\n"
+        "Backfill of shipments-daily, 2026-03-01: 2 builds, 2 published.\n",
+    )
+    with open_instance(project / ".dagster_home") as instance:
+        assert [
+            (run.job_name, run.tags["dagster/partition"], run.status)
+            for run in reversed(instance.get_runs())
+        ] == [
+            ("mesh_day_0_5_x_x_x_UTC_ffbafc", "2026-03-01", DagsterRunStatus.SUCCESS),
+            ("__ephemeral_asset_job__", "2026-03-01", DagsterRunStatus.SUCCESS),
+        ]
+        checks = instance.event_log_storage.get_asset_check_execution_history(
+            AssetCheckKey(SHIPMENTS_DAILY, "not_empty"), limit=5
+        )
+        assert [record.partition for record in checks] == ["2026-03-01"]
+        # The SLA check is the SLA sensor's, never a build's.
+        assert not instance.event_log_storage.get_asset_check_execution_history(
+            AssetCheckKey(SHIPMENTS_DAILY, "sla"), limit=5
+        )
