@@ -98,6 +98,11 @@ def completeness_detail(
     return f"{text}; nulls: {', '.join(counted)}" if counted else text
 
 
+def null_share_detail(column: str, nulls: int, rows: int, budget: float) -> str:
+    """Return the null-budget sentence: the column's nulls against its budget."""
+    return f"{rows_share(nulls, rows)} have no {column}; the budget is {budget * 100:g}%"
+
+
 def window_text(period: Period, as_dates: bool) -> str:
     """Return the half-open window ``[start, end)`` of a period, as dates or instants."""
     if as_dates:

@@ -143,6 +143,9 @@ def _verdict(check: PlannedCheck, run: _Run) -> tuple[bool, int, str]:
     elif check.kind == "partition_bounds" and run.period is not None:
         window = details.window_text(run.period, "partition_start_date" in check.variables)
         text = details.partition_detail(check.columns[0], failing, rows, window)
+    elif check.kind == "null_share":
+        budget = round(1 - check.min_passing_share, 12)
+        text = details.null_share_detail(check.columns[0], failing, rows, budget)
     elif check.kind == "pii":
         column = next(item for item in run.plan.columns if item.name == check.columns[0])
         text = details.pii_detail(column.name, column.pii_handling or "", failing, rows)

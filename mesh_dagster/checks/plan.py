@@ -12,7 +12,14 @@ from mesh_dagster.spec.check_sql import CheckSqlError, parse_check_sql
 from mesh_dagster.spec.models import ColumnSpec, DataProduct, PiiHandling, Severity
 
 CheckKind = Literal[
-    "schema", "completeness", "grain_unique", "partition_bounds", "not_empty", "pii", "custom"
+    "schema",
+    "completeness",
+    "null_share",
+    "grain_unique",
+    "partition_bounds",
+    "not_empty",
+    "pii",
+    "custom",
 ]
 CheckScope = Literal["schema", "row", "table", "grain"]
 """How a check is evaluated: against the declared schema, on every row (the predicate must
@@ -134,6 +141,28 @@ def _completeness_check(product: DataProduct) -> PlannedCheck:
     )
 
 
+def null_share_name(column: str) -> str:
+    """Return the name of a column's null-budget check: ``null_share_<column>``."""
+    return f"null_share_{column}"
+
+
+def _null_share_check(column: ColumnSpec, budget: float) -> PlannedCheck:
+    name = identifier(column.name)
+    predicate = f"{name} is not null"
+    return PlannedCheck(
+        name=null_share_name(column.name),
+        kind="null_share",
+        severity="error",
+        columns=(column.name,),
+        sql=predicate,
+        description=f"at most {budget * 100:g}% of rows have no {column.name}",
+        scope="row",
+        predicate=predicate,
+        # Exact in decimal: a budget of 2% passes 98 rows of 100 (1 - 0.02 is 0.98).
+        min_passing_share=round(1 - budget, 12),
+    )
+
+
 def _grain_check(product: DataProduct) -> PlannedCheck:
     grain = tuple(product.spec.grain)
     key = ", ".join(identifier(name) for name in grain)
@@ -242,6 +271,11 @@ def plan_checks(product: DataProduct) -> CheckPlan:
     """
     spec = product.spec
     checks = [_schema_check(product), _completeness_check(product)]
+    checks.extend(
+        _null_share_check(column, column.max_null_share)
+        for column in spec.columns
+        if column.max_null_share is not None
+    )
     if spec.grain:
         checks.append(_grain_check(product))
     if spec.partitioning is not None:

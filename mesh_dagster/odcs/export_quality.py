@@ -59,6 +59,21 @@ def _completeness(product: DataProduct, check: PlannedCheck, quality: ExportedQu
         quality.by_column.setdefault(column.name, []).append(_marked(rule, "completeness"))
 
 
+def _null_share_rule(check: PlannedCheck) -> dict[str, Any]:
+    budget = _percent(check.min_passing_share)
+    rule = {
+        "id": check.name,
+        "type": "library",
+        "metric": "nullValues",
+        "mustBeLessOrEqualTo": budget,
+        "unit": "percent",
+        "dimension": "completeness",
+        "severity": _severity(check),
+        "description": f"At most {budget:g}% of rows may lack {check.columns[0]}.",
+    }
+    return _marked(rule, "null_share")
+
+
 def _pii_rule(column: ColumnSpec, check: PlannedCheck) -> dict[str, Any]:
     rule: dict[str, Any] = {"id": check.name, "dimension": "conformity", "severity": "error"}
     if column.pii_handling == "hashed":
@@ -137,6 +152,9 @@ def export_quality(product: DataProduct) -> ExportedQuality:
                 "description": "A published period has at least one row.",
             }
             quality.table.append(_marked(rule, "not_empty"))
+        elif check.kind == "null_share":
+            column_name = check.columns[0]
+            quality.by_column.setdefault(column_name, []).append(_null_share_rule(check))
         elif check.kind == "pii":
             column = product.column(check.columns[0])
             assert column is not None

@@ -108,6 +108,10 @@ def read_columns(
             usage,
             quality,
         )
+        for column_name, share, rule_path in quality.null_shares:
+            if column_name == name:
+                column["max_null_share"] = share
+                origins[(*column_path, "max_null_share")] = rule_path
     spec["schema"] = columns
     origins[("spec", "schema")] = (*path, "properties")
     if keys:
@@ -117,14 +121,16 @@ def read_columns(
 
 
 def read_table(name: str, item: dict[str, Any]) -> Table:
-    columns, booleans = [], []
+    columns, booleans, required = [], [], []
     for prop in item.get("properties") or []:
         if isinstance(prop, dict) and isinstance(prop.get("name"), str):
             column = prop["name"].lower()
             columns.append(column)
+            if prop.get("required") is True:
+                required.append(column)
             if column_type(prop.get("physicalType"), prop.get("logicalType")).type == "boolean":
                 booleans.append(column)
-    return Table(name, tuple(columns), tuple(booleans))
+    return Table(name, tuple(columns), tuple(booleans), tuple(required))
 
 
 def read_partitioning(

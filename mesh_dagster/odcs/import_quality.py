@@ -36,6 +36,7 @@ class QualityImport:
     checks: list[tuple[dict[str, Any], FieldPath]] = field(default_factory=list)
     completeness: list[tuple[float, FieldPath]] = field(default_factory=list)
     unique_sets: list[tuple[list[str], FieldPath]] = field(default_factory=list)
+    null_shares: list[tuple[str, float, FieldPath]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class Table:
     name: str
     columns: tuple[str, ...]
     booleans: tuple[str, ...]
+    required: tuple[str, ...] = ()
 
 
 def _mapping(value: Any) -> dict[str, Any]:
@@ -215,13 +217,33 @@ def _mesh_property(rule: dict[str, Any], name: str) -> Any:
     return None
 
 
+def _null_share(rule: dict[str, Any], marked: Any, column: str, table: Table) -> float | None:
+    """Return the null budget a rule states on a nullable column, as a share, if it is one."""
+    value = rule.get("mustBeLessOrEqualTo")
+    if (
+        rule.get("metric", rule.get("rule")) != "nullValues"
+        or rule.get("unit") != "percent"
+        or not isinstance(value, int | float)
+        or isinstance(value, bool)
+        or not 0 < value <= 100
+        or column in table.required
+    ):
+        return None
+    if marked == "null_share" or (marked is None and _severity(rule) == "error"):
+        return round(value / 100, 12)
+    return None
+
+
 def _built_in(
-    rule: dict[str, Any], path: FieldPath, column: str | None, found: QualityImport
+    rule: dict[str, Any], path: FieldPath, table: Table, column: str | None, found: QualityImport
 ) -> bool:
     """Fold a rule that states one of mesh's built-in rules into it; False if it is none."""
     marked = _mesh_property(rule, names.CHECK_RULE)
     metric = rule.get("metric", rule.get("rule"))
     arguments = _mapping(rule.get("arguments"))
+    if column is not None and (share := _null_share(rule, marked, column, table)) is not None:
+        found.null_shares.append((column, share, path))
+        return True
     if marked == "completeness" and column is not None:
         value = rule.get("mustBeLessOrEqualTo")
         if isinstance(value, int | float):
@@ -256,7 +278,7 @@ def import_quality(
         where = (*path, index)
         if not isinstance(rule, dict):
             continue
-        if _built_in(rule, where, column, found):
+        if _built_in(rule, where, table, column, found):
             usage.use(where)
             continue
         check = _custom_check(rule, where, table, column, usage)

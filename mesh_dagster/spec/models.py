@@ -276,8 +276,22 @@ class ColumnSpec(StrictModel):
     description: str | None = Field(
         default=None, description="What the column means; shown in Dagster and the catalog."
     )
+    max_null_share: float | None = Field(
+        default=None,
+        description=(
+            "Null budget of a nullable column: the largest share of rows that may be null "
+            "(`2%` or `0.02`); checked as `null_share_<column>`."
+        ),
+    )
 
     _type = field_validator("type")(values.parse_column_type)
+
+    @field_validator(
+        "max_null_share", mode="before", json_schema_input_type=values.ShareInput | None
+    )
+    @classmethod
+    def _null_share(cls, value: Any) -> Any:
+        return None if value is None else values.parse_share(value)
 
 
 def _check_from_text(value: Any) -> Any:

@@ -54,6 +54,12 @@ def _column_rules(product: DataProduct) -> Iterator[RuleViolation]:
                 "'redacted' publishes nulls, so the column needs 'nullable: true'.",
                 "Set 'nullable: true', or use 'hashed' or 'masked'.",
             )
+        if column.max_null_share is not None and not column.nullable:
+            yield RuleViolation(
+                (*path, "max_null_share"),
+                "max_null_share is a budget for nulls, but the column is 'nullable: false'.",
+                "Set 'nullable: true' to allow some nulls, or remove max_null_share.",
+            )
 
 
 def _partition_column_hint(product: DataProduct) -> str | None:
