@@ -44,5 +44,18 @@ def summarize_failures(outcomes: Iterable[CheckOutcome]) -> str:
         return "All error checks passed."
     count = "1 error check" if len(failed) == 1 else f"{len(failed)} error checks"
     lines = [f"{count} failed:"]
-    lines += [f"- {outcome.name}: {outcome.detail}" for outcome in failed]
+    for outcome in failed:
+        lines.append(f"- {outcome.name}: {outcome.detail}")
+        if outcome.sample_keys:
+            shown = "; ".join(_key_text(key) for key in outcome.sample_keys[:SHOWN_KEYS])
+            lines.append(f"  failing rows include {shown}")
     return "\n".join(lines)
+
+
+SHOWN_KEYS = 3
+"""How many sample keys of a failed rule a run's message shows (the UI shows them all)."""
+
+
+def _key_text(key: SampleKey) -> str:
+    # Sample keys hold grain columns only, never PII ones (CheckPlan.sample_columns).
+    return ", ".join(f"{name}={'null' if value is None else value}" for name, value in key.items())
