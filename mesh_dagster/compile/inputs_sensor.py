@@ -93,7 +93,8 @@ def evaluate_group(
     assert group.unit is not None and group.partitions_def is not None
     for tick in ticks_between(group.cron, group.timezone, state.since, now):
         period = last_complete_period(tick, group.unit, group.timezone)
-        if period.start >= group.partitions_def.start:
+        end = group.partitions_def.end
+        if period.start >= group.partitions_def.start and (end is None or period.start < end):
             state.waiting.setdefault(period.key, list(group.waits_for_inputs))
     state.since = max(state.since, now)
     requests: list[RunRequest] = []

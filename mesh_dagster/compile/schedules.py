@@ -58,6 +58,8 @@ class ScheduleGroup:
         start = (
             self.partitions_def.start.strftime("%Y%m%d") if self.partitions_def is not None else ""
         )
+        if self.partitions_def is not None and self.partitions_def.end is not None:
+            start += self.partitions_def.end.strftime("-%Y%m%d")  # names without an end stay
         base = dagster_name(f"mesh_{unit}_{readable}_{self.timezone}")
         return f"{base}_{short_hash(f'{self.cron}|{self.timezone}|{unit}|{start}', 6)}"
 
@@ -147,6 +149,9 @@ def build_schedule(
         period = last_complete_period(moment, group.unit, group.timezone)
         if period.start < group.partitions_def.start:
             return SkipReason(f"no complete period yet: partitions start {period.key}")
+        end = group.partitions_def.end
+        if end is not None and period.start >= end:
+            return SkipReason(f"the partitions ended: {period.key} is after partitioning.end")
         return RunRequest(
             run_key=period.key, partition_key=period.key, **_selection(subset, assets, checks)
         )

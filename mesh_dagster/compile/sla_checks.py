@@ -3,23 +3,29 @@
 # No `from __future__ import annotations`: Dagster inspects the context annotation at runtime.
 
 from collections.abc import Iterator, Sequence
+from datetime import datetime
 
 from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
     AssetChecksDefinition,
+    AssetCheckSeverity,
     AssetCheckSpec,
+    AssetKey,
+    DagsterInstance,
     multi_asset_check,
 )
 from dagster._time import get_current_datetime
 
 from mesh_dagster.compile.names import short_hash
 from mesh_dagster.compile.sla_sensor import first_publish, verdict_evaluation
-from mesh_dagster.compile.specs import ProductSpecs
+from mesh_dagster.compile.specs import SLA_CHECK, ProductSpecs
 from mesh_dagster.compile.timing import period_of_key
 from mesh_dagster.sla.status import sla_status
-from mesh_dagster.sla.verdicts import DuePeriod, Verdict, deadline_of
+from mesh_dagster.sla.verdicts import DuePeriod, Verdict, deadline_of, not_judged_reason
 from mesh_dagster.spec.mesh import Mesh
+
+NOT_JUDGED = "not_judged"
 
 
 def _result(evaluation_verdict: Verdict, item: ProductSpecs) -> AssetCheckResult:
@@ -31,6 +37,33 @@ def _result(evaluation_verdict: Verdict, item: ProductSpecs) -> AssetCheckResult
         severity=evaluation.severity,
         metadata=dict(evaluation.metadata),
         description=evaluation.description,
+    )
+
+
+def first_appearance(instance: DagsterInstance, key: AssetKey) -> datetime | None:
+    """Return when the asset was first materialized or observed in ``instance``, or None."""
+    moments = [
+        records[0].timestamp
+        for fetch in (instance.fetch_materializations, instance.fetch_observations)
+        if (records := fetch(key, limit=1, ascending=True).records)
+    ]
+    if not moments:
+        return None
+    return datetime.fromtimestamp(min(moments), tz=get_current_datetime().tzinfo)
+
+
+def _not_judged(item: ProductSpecs, due: DuePeriod, reason: str) -> AssetCheckResult:
+    return AssetCheckResult(
+        asset_key=item.asset.key,
+        check_name=SLA_CHECK,
+        passed=True,
+        severity=AssetCheckSeverity.WARN,
+        metadata={
+            "partition": due.period.key,
+            "status": NOT_JUDGED,
+            "deadline": due.deadline.isoformat(),
+        },
+        description=reason,
     )
 
 
@@ -63,6 +96,11 @@ def _sla_check_definition(mesh: Mesh, members: list[ProductSpecs]) -> AssetCheck
             item = by_key[check_key.asset_key]
             period = period_of_key(mesh, item.product, key)
             due = DuePeriod(period, deadline_of(mesh, item.product, period))
+            seen = first_appearance(context.instance, item.asset.key)
+            reason = not_judged_reason(mesh, item.product, due, seen)
+            if reason is not None:
+                yield _not_judged(item, due, reason)
+                continue
             published_at = first_publish(context.instance, item.asset.key, key)
             yield _result(sla_status(item.product, due, published_at, now), item)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 
 from dagster import (
     DailyPartitionsDefinition,
@@ -16,7 +16,7 @@ from dagster import (
 
 from mesh_dagster.spec.mesh import Mesh
 from mesh_dagster.spec.models import DataProduct, PartitionUnit
-from mesh_dagster.spec.periods import Period, period_for_key
+from mesh_dagster.spec.periods import Period, next_period_start, period_for_key, period_start
 
 _PERIOD_LENGTH: dict[PartitionUnit, timedelta] = {
     "hour": timedelta(hours=1),
@@ -31,7 +31,7 @@ class TimingCatalog:
     """Builds partitions definitions and freshness policies, sharing equal ones."""
 
     mesh: Mesh
-    _partitions: dict[tuple[str, str, str], TimeWindowPartitionsDefinition] = field(
+    _partitions: dict[tuple[str, str, str, str], TimeWindowPartitionsDefinition] = field(
         default_factory=dict
     )
     _freshness: dict[tuple[str, float, str], FreshnessPolicy] = field(default_factory=dict)
@@ -43,9 +43,10 @@ class TimingCatalog:
             return None
         timezone = self.mesh.timezone_of(product)
         start = partitioning.start.isoformat()
-        key = (partitioning.by, start, timezone)
+        end = _exclusive_end(partitioning.by, partitioning.end)
+        key = (partitioning.by, start, end, timezone)
         if key not in self._partitions:
-            self._partitions[key] = _new_partitions(partitioning.by, start, timezone)
+            self._partitions[key] = _new_partitions(partitioning.by, start, end, timezone)
         return self._partitions[key]
 
     def freshness_policy(self, product: DataProduct) -> FreshnessPolicy | None:
@@ -73,16 +74,30 @@ class TimingCatalog:
         return self._freshness[key]
 
 
+def _exclusive_end(unit: PartitionUnit, end: date | None) -> str:
+    """Return Dagster's (exclusive) end date: the start of the period after ``end``'s; or ""."""
+    if end is None:
+        return ""
+    # Wall-clock arithmetic on a naive midnight: the date is what Dagster reads.
+    last = period_start(datetime.combine(end, time(0)), unit)
+    return next_period_start(last, unit).date().isoformat()
+
+
 def _new_partitions(
-    unit: PartitionUnit, start: str, timezone: str
+    unit: PartitionUnit, start: str, end: str, timezone: str
 ) -> TimeWindowPartitionsDefinition:
+    end_date = end or None
     if unit == "hour":
-        return HourlyPartitionsDefinition(start_date=f"{start}-00:00", timezone=timezone)
+        return HourlyPartitionsDefinition(
+            start_date=f"{start}-00:00",
+            end_date=f"{end}-00:00" if end else None,
+            timezone=timezone,
+        )
     if unit == "day":
-        return DailyPartitionsDefinition(start_date=start, timezone=timezone)
+        return DailyPartitionsDefinition(start_date=start, end_date=end_date, timezone=timezone)
     if unit == "week":
-        return WeeklyPartitionsDefinition(start_date=start, timezone=timezone)
-    return MonthlyPartitionsDefinition(start_date=start, timezone=timezone)
+        return WeeklyPartitionsDefinition(start_date=start, end_date=end_date, timezone=timezone)
+    return MonthlyPartitionsDefinition(start_date=start, end_date=end_date, timezone=timezone)
 
 
 def deadline_cron(product: DataProduct) -> str | None:

@@ -98,6 +98,14 @@ class SlaSpec(StrictModel):
             "UTC)."
         ),
     )
+    judged_from: date | None = Field(
+        default=None,
+        description=(
+            "First period judged against the SLA (its date, in the schedule's timezone); "
+            "earlier periods are history, built by backfills and never late. Default: the "
+            "first deadline after the product first appears in the instance."
+        ),
+    )
 
     @field_validator("available_by", mode="before", json_schema_input_type=values.ClockText | None)
     @classmethod
@@ -142,6 +150,13 @@ class PartitioningSpec(StrictModel):
         description="The date or timestamp column that puts each row in its period."
     )
     start: date = Field(description="Date of the first period (`2026-01-01`).")
+    end: date | None = Field(
+        default=None,
+        description=(
+            "Date in the last period, inclusive (`2013-12-31`: the data set ends that day); no "
+            "build is scheduled and no SLA is judged after it. Default: no end."
+        ),
+    )
 
 
 class SourceSpec(StrictModel):

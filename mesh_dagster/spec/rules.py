@@ -172,6 +172,31 @@ def _deadline_rules(
         )
 
 
+def _history_rules(product: DataProduct) -> Iterator[RuleViolation]:
+    """Yield what is wrong with ``partitioning.end`` and ``sla.judged_from``."""
+    partitioning, sla = product.spec.partitioning, product.spec.sla
+    if partitioning is None:
+        return
+    start, end = partitioning.start, partitioning.end
+    if end is not None and end < start:
+        yield RuleViolation(
+            ("spec", "partitioning", "end"),
+            f"the end {end} comes before the start {start}.",
+            "Set end to the date of the last period, on or after start.",
+        )
+        return
+    judged_from = sla.judged_from if sla is not None else None
+    if judged_from is None:
+        return
+    hint = "Set judged_from to the first period the SLA should judge, within start and end."
+    if judged_from < start:
+        message = f"judged_from {judged_from} comes before partitioning.start {start}."
+        yield RuleViolation(("spec", "sla", "judged_from"), message, hint)
+    elif end is not None and judged_from > end:
+        message = f"judged_from {judged_from} comes after partitioning.end {end}."
+        yield RuleViolation(("spec", "sla", "judged_from"), message, hint)
+
+
 def _duration(delta: timedelta) -> str:
     minutes = int(delta.total_seconds() // 60)
     hours, rest = divmod(minutes, 60)
@@ -190,4 +215,5 @@ def product_rule_violations(
         *_check_rules(product),
         *_transform_rules(product),
         *_deadline_rules(product, timezone, sla_timezone),
+        *_history_rules(product),
     ]
