@@ -12,6 +12,7 @@ from airflow.sdk import DAG, Asset, CronTriggerTimetable, PokeReturnValue, get_c
 from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSkipException
 
 from mesh_dagster.airflow.assets import input_assets
+from mesh_dagster.airflow.build_alerts import BuildOutcome, rule_results
 from mesh_dagster.airflow.build_task import BuildTaskError, build_period, outcome_line
 from mesh_dagster.airflow.doc import product_doc
 from mesh_dagster.airflow.events import publishes_of
@@ -32,6 +33,7 @@ from mesh_dagster.airflow.periods import (
 )
 from mesh_dagster.airflow.records import event_extra, period_key, published_in
 from mesh_dagster.airflow.settings import build_settings_from_env
+from mesh_dagster.airflow.sla_store import SlaStore, state_url
 from mesh_dagster.spec.input_periods import reads_input_periods
 from mesh_dagster.spec.mesh import Mesh
 from mesh_dagster.spec.models import DataProduct
@@ -204,7 +206,71 @@ def _build_tasks(
         build.expand(partition=planned)
 
 
+class PublishBlocked(AirflowFailException):
+    """A publish blocked by its error rules: its incidents are the rules', not ``run_failed``."""
+
+
 def _build_one(
+    mesh: Mesh, product: DataProduct, partition: str | None, output: Asset
+) -> dict[str, Any]:
+    """Build one period, and record for the watcher what it did or why it failed for good.
+
+    A failure is recorded when the task will not be retried: a terminal failure at once,
+    any other on the last try (``try_number`` past ``max_tries``).
+    """
+    context = get_current_context()
+    try:
+        return _build_and_record(mesh, product, partition, output)
+    except (PublishBlocked, AirflowSkipException):
+        raise
+    except Exception as error:
+        ti = context["ti"]
+        if isinstance(error, AirflowFailException) or ti.try_number > ti.max_tries:
+            kind = error.kind if isinstance(error, _BuildFailed) else "task_failed"
+            _record(
+                product,
+                BuildOutcome(
+                    product.name, partition, _now(), failure=kind, run_id=context["dag_run"].run_id
+                ),
+            )
+        raise
+
+
+class _BuildFailed(AirflowException):
+    """A build that failed before its checks decided, with its failure kind."""
+
+    def __init__(self, message: str, kind: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+class _TerminalBuildFailed(_BuildFailed, AirflowFailException):
+    """A build failure that retrying cannot fix: the task fails at once."""
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _record(product: DataProduct, outcome: BuildOutcome) -> None:
+    """Store ``outcome`` for the ``mesh_sla`` watcher; a store that fails is only logged."""
+    try:
+        store = SlaStore(state_url(os.environ))
+        try:
+            store.add_outcome(outcome)
+        finally:
+            store.close()
+    except Exception as error:  # the build's own outcome matters more than its alert
+        log.warning(
+            "could not record the outcome of %s %s for the mesh_sla watcher "
+            "(no incident will be opened for it): %s",
+            product.name,
+            outcome.partition or "",
+            type(error).__name__,
+        )
+
+
+def _build_and_record(
     mesh: Mesh, product: DataProduct, partition: str | None, output: Asset
 ) -> dict[str, Any]:
     """Build one period; log, push and record its outcomes; fail when its publish is blocked."""
@@ -215,16 +281,28 @@ def _build_one(
     try:
         done, outcomes = build_period(mesh, product, partition, settings)
     except BuildTaskError as error:
-        if error.failure.transient:
-            raise AirflowException(error.failure.message) from None
-        if error.failure.expected:
-            raise AirflowFailException(error.failure.message) from None
-        raise AirflowFailException(error.failure.message) from error
+        failure = error.failure
+        if failure.transient:
+            raise _BuildFailed(failure.message, failure.kind) from None
+        if failure.expected:
+            raise _TerminalBuildFailed(failure.message, failure.kind) from None
+        raise _TerminalBuildFailed(failure.message, failure.kind) from error
     for outcome in outcomes:
         log.log(logging.INFO if outcome.passed else logging.WARNING, outcome_line(outcome))
     context["ti"].xcom_push(key="mesh_checks", value=done.record["checks"])
+    _record(
+        product,
+        BuildOutcome(
+            product.name,
+            partition,
+            _now(),
+            published=done.blocked is None,
+            rules=rule_results(outcomes),
+            run_id=context["dag_run"].run_id,
+        ),
+    )
     if done.blocked is not None:
-        raise AirflowFailException(done.blocked)
+        raise PublishBlocked(done.blocked)
     context["outlet_events"][output].extra = event_extra(
         product.name, {period_key(partition): done.record}
     )

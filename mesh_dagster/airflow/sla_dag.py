@@ -48,8 +48,10 @@ def build_sla_dag(mesh: Mesh, assets: Mapping[str, Asset]) -> DAG:
         doc_md=(
             "# mesh_sla\n\nJudges each product's periods at their SLA deadline (on time, "
             "late, missed) from the products' asset events, records the verdicts in the "
-            "`mesh_sla_verdicts` table of `$MESH_SLA_STATE_URL`, and sends `sla_missed` "
-            "incidents and their recovery through the mesh's alert channels.\n"
+            "`mesh_sla_verdicts` table of `$MESH_SLA_STATE_URL`, turns the build tasks' "
+            "recorded outcomes (`mesh_build_outcomes`) into `check_failed` and `run_failed` "
+            "incidents, and sends them and `sla_missed` incidents, with their recovery, "
+            "through the mesh's alert channels.\n"
         ),
     ) as dag:
 

@@ -3,9 +3,12 @@
 A small SQL database (SQLAlchemy URL in ``MESH_SLA_STATE_URL``; default
 ``sqlite:///$AIRFLOW_HOME/mesh_sla.db``). Use a shared database (e.g. the PostgreSQL
 server of Airflow's metadata, in a schema of its own) when workers run on several hosts.
-Three tables: ``mesh_sla_verdicts`` (one row per verdict, as Dagster's ``sla`` check
-results), ``mesh_sla_progress`` (per product: judged until, periods judged missed) and
-``mesh_sla_book`` (the incident book as JSON, written before and after every send).
+Four tables: ``mesh_sla_verdicts`` (one row per verdict, as Dagster's ``sla`` check
+results), ``mesh_sla_progress`` (per product: judged until, periods judged missed),
+``mesh_sla_book`` (the incident book as JSON, written before and after every send) and
+``mesh_build_outcomes`` (what each build task reported: its rules' outcomes and whether it
+published, or its terminal failure; rows are deleted once the watcher applied them, in the
+transaction that stores the book).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from mesh_dagster.airflow.build_alerts import BuildOutcome, RuleResult
 from mesh_dagster.airflow.settings import airflow_home
 from mesh_dagster.alerts.book import IncidentBook
 
@@ -50,6 +54,18 @@ book_table = sa.Table(
     _metadata,
     sa.Column("name", sa.String(64), primary_key=True),
     sa.Column("book", sa.Text, nullable=False),
+)
+outcomes_table = sa.Table(
+    "mesh_build_outcomes",
+    _metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("product", sa.String(200), nullable=False),
+    sa.Column("partition", sa.String(64), nullable=True),
+    sa.Column("at", sa.String(40), nullable=False),
+    sa.Column("published", sa.Boolean, nullable=False),
+    sa.Column("failure", sa.String(64), nullable=True),
+    sa.Column("run_id", sa.String(250), nullable=True),
+    sa.Column("rules", sa.Text, nullable=False, default="[]"),
 )
 
 
@@ -115,13 +131,19 @@ class SlaStore:
         progress: Mapping[str, ProductProgress],
         verdicts: Sequence[StoredVerdict],
         book: IncidentBook,
+        applied_until: int | None = None,
     ) -> None:
         """Store a tick's verdicts, the progress and the book they lead to, in one transaction.
 
-        So a verdict is never recorded without its incident, nor judged twice.
+        So a verdict is never recorded without its incident, nor judged twice. Build
+        outcomes up to ``applied_until`` (their incidents are in ``book``) are deleted.
         """
         with self.engine.begin() as connection:
             _write_book(connection, book)
+            if applied_until is not None:
+                connection.execute(
+                    sa.delete(outcomes_table).where(outcomes_table.c.id <= applied_until)
+                )
             if verdicts:
                 connection.execute(
                     sa.insert(verdicts_table),
@@ -172,6 +194,59 @@ class SlaStore:
                 judged_at=datetime.fromisoformat(row.judged_at),
                 late_by_minutes=row.late_by_minutes,
                 waiting_for=tuple(json.loads(row.waiting_for)),
+            )
+            for row in rows
+        ]
+
+    def add_outcome(self, outcome: BuildOutcome) -> None:
+        """Record what one build task reported (the watcher turns it into incidents)."""
+        rules = [
+            {
+                "rule": item.rule,
+                "severity": item.severity,
+                "passed": item.passed,
+                "figures": dict(item.figures),
+            }
+            for item in outcome.rules
+        ]
+        with self.engine.begin() as connection:
+            connection.execute(
+                sa.insert(outcomes_table).values(
+                    product=outcome.product,
+                    partition=outcome.partition,
+                    at=outcome.at.isoformat(),
+                    published=outcome.published,
+                    failure=outcome.failure,
+                    run_id=outcome.run_id,
+                    rules=json.dumps(rules),
+                )
+            )
+
+    def outcomes(self) -> list[tuple[int, BuildOutcome]]:
+        """Return the build outcomes not applied yet, with their ids, oldest first."""
+        query = sa.select(outcomes_table).order_by(outcomes_table.c.id)
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).all()
+        return [
+            (
+                row.id,
+                BuildOutcome(
+                    product=row.product,
+                    partition=row.partition,
+                    at=datetime.fromisoformat(row.at),
+                    published=bool(row.published),
+                    failure=row.failure,
+                    run_id=row.run_id,
+                    rules=tuple(
+                        RuleResult(
+                            rule=item["rule"],
+                            severity="warn" if item["severity"] == "warn" else "error",
+                            passed=bool(item["passed"]),
+                            figures=item["figures"],
+                        )
+                        for item in json.loads(row.rules)
+                    ),
+                ),
             )
             for row in rows
         ]

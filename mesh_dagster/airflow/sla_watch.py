@@ -6,6 +6,8 @@ watcher first sees a product; a period with nothing published at its deadline is
 (whether or not a run was ever created); a missed period published later gets a late
 verdict that resolves the incident; one first judged after a late publish opens and
 resolves it at once. Publishes are read from Airflow's asset events of each product.
+The build outcomes the build tasks recorded since the last tick become ``check_failed``
+and ``run_failed`` incidents in the same book (``build_alerts``).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from mesh_dagster.airflow.build_alerts import apply_outcomes
 from mesh_dagster.airflow.names import dag_id
 from mesh_dagster.airflow.sla_store import ProductProgress, SlaStore, StoredVerdict
 from mesh_dagster.alerts.book import IncidentBook
@@ -149,7 +152,11 @@ def watch(
     senders: Mapping[str, Sender],
     airflow_url: str,
 ) -> tuple[list[StoredVerdict], DeliveryReport]:
-    """Run one tick: record verdicts and incidents (one transaction), then send what is owed."""
+    """Run one tick: record verdicts and incidents (one transaction), then send what is owed.
+
+    Incidents come from this tick's verdicts and from the build outcomes recorded since the
+    last tick, which are deleted in the transaction that stores their incidents.
+    """
     progress = store.progress()
     judged: list[Judged] = []
     for product in mesh.products.values():
@@ -158,8 +165,10 @@ def watch(
         state = progress.setdefault(product.name, ProductProgress(now))
         judged += judge_product(mesh, product, state, now, publishes)
     book = apply_judged(mesh, store.load_book(), judged, airflow_url)
+    pending = store.outcomes()
+    book = apply_outcomes(mesh, book, [outcome for _, outcome in pending], airflow_url)
     verdicts = [item.verdict for item in judged]
-    store.record(progress, verdicts, book)
+    store.record(progress, verdicts, book, pending[-1][0] if pending else None)
     book, report = deliver(book, senders, now, checkpoint=store.save_book)
     store.save_book(book)
     return verdicts, report

@@ -16,8 +16,10 @@ import tempfile
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 HOME = Path(tempfile.mkdtemp(prefix="mesh-airflow-home-"))
@@ -107,3 +109,35 @@ def record_publish(warehouse: Path) -> Publish:
             session.add(AssetEvent(asset_id=asset.id, extra=extra, timestamp=moment))
 
     return publish
+
+
+Tick = Callable[[datetime], None]
+
+
+@pytest.fixture
+def tick(dags_folder: Path) -> Tick:
+    """Return ``tick(moment)``: one run of the mesh_sla watcher at ``moment`` (dag.test())."""
+
+    def run_tick(moment: datetime) -> None:
+        from airflow.dag_processing.dagbag import DagBag
+
+        bag = DagBag(str(dags_folder))
+        run = bag.dags["mesh_sla"].test(logical_date=moment, run_after=moment)
+        assert run.state == "success"
+
+    return run_tick
+
+
+@pytest.fixture
+def routed(mesh_env: Path, http_receiver: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Route the example mesh's channels to the local receivers (e-mail left unset)."""
+    policy_path = mesh_env / "mesh.yaml"
+    policy = yaml.safe_load(policy_path.read_text())
+    policy["alert_channels"]["orders-pagerduty"]["events_url_env"] = "PAGERDUTY_EVENTS_URL"
+    policy_path.write_text(yaml.safe_dump(policy, sort_keys=False))
+    monkeypatch.setenv("ORDERS_SLACK_WEBHOOK_URL", http_receiver.url("/slack"))
+    monkeypatch.setenv("ORDERS_PAGERDUTY_ROUTING_KEY", "routing-key-for-tests")
+    monkeypatch.setenv("PAGERDUTY_EVENTS_URL", http_receiver.url("/pagerduty"))
+    monkeypatch.setenv("PLATFORM_ALERTS_WEBHOOK_URL", http_receiver.url("/webhook"))
+    monkeypatch.setenv("MESH_AIRFLOW_URL", "http://airflow.example:8080")
+    return http_receiver

@@ -12,9 +12,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import pytest
-import yaml
-
 from mesh_dagster.airflow.sla_store import SlaStore
 from mesh_dagster.alerts.incidents import dedup_key
 
@@ -25,40 +22,17 @@ def at(hour: int, minute: int = 0) -> datetime:
     return datetime(2026, 3, 11, hour, minute, tzinfo=UTC)
 
 
-def tick(dags_folder: Path, moment: datetime) -> None:
-    from airflow.dag_processing.dagbag import DagBag
-
-    bag = DagBag(str(dags_folder))
-    run = bag.dags["mesh_sla"].test(logical_date=moment, run_after=moment)
-    assert run.state == "success"
-
-
-@pytest.fixture
-def routed(mesh_env: Path, http_receiver: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """Route the example mesh's channels to the local receivers (e-mail left unset)."""
-    policy_path = mesh_env / "mesh.yaml"
-    policy = yaml.safe_load(policy_path.read_text())
-    policy["alert_channels"]["orders-pagerduty"]["events_url_env"] = "PAGERDUTY_EVENTS_URL"
-    policy_path.write_text(yaml.safe_dump(policy, sort_keys=False))
-    monkeypatch.setenv("ORDERS_SLACK_WEBHOOK_URL", http_receiver.url("/slack"))
-    monkeypatch.setenv("ORDERS_PAGERDUTY_ROUTING_KEY", "routing-key-for-tests")
-    monkeypatch.setenv("PAGERDUTY_EVENTS_URL", http_receiver.url("/pagerduty"))
-    monkeypatch.setenv("PLATFORM_ALERTS_WEBHOOK_URL", http_receiver.url("/webhook"))
-    monkeypatch.setenv("MESH_AIRFLOW_URL", "http://airflow.example:8080")
-    return http_receiver
-
-
 def test_watcher_judges_on_time_missed_and_late_and_notifies_once(
-    routed: Any, dags_folder: Path, warehouse: Path, record_publish: Any
+    routed: Any, tick: Any, warehouse: Path, record_publish: Any
 ) -> None:
     receiver = routed
-    tick(dags_folder, at(5))  # the watcher first sees the mesh: judging starts here
+    tick(at(5))  # the watcher first sees the mesh: judging starts here
     record_publish("orders", "order_events", DAY, at(5, 30))
-    tick(dags_folder, at(5, 50))  # order-events due 05:45: on time
-    tick(dags_folder, at(7, 5))  # orders-daily due 07:00, nothing published: missed
-    tick(dags_folder, at(7, 10))  # nothing new: no second notice
+    tick(at(5, 50))  # order-events due 05:45: on time
+    tick(at(7, 5))  # orders-daily due 07:00, nothing published: missed
+    tick(at(7, 10))  # nothing new: no second notice
     record_publish("orders", "orders_daily", DAY, at(7, 40))
-    tick(dags_folder, at(7, 45))  # published 40 minutes late: the incident resolves
+    tick(at(7, 45))  # published 40 minutes late: the incident resolves
 
     store = SlaStore(f"sqlite:///{warehouse.parent / 'mesh_sla.db'}")
     stored = store.verdicts()
