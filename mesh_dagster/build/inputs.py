@@ -2,9 +2,10 @@
 
 Delta inputs come from deltalake's own dataset, limited to the period by a filter that
 prunes partitions (and files, by their statistics); Parquet and CSV sources are
-``pyarrow.dataset`` scans. DuckDB pushes its projections and filters into each scan, so
-only the columns and row groups a transform needs are read. The engine registers them as
-views: the transform sees its declared inputs only, with external access still off.
+``pyarrow.dataset`` scans, limited the same way when they name a partition column. DuckDB
+pushes its projections and filters into each scan, so only the columns and row groups a
+transform needs are read. The engine registers them as views: the transform sees its
+declared inputs only, with external access still off.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ from __future__ import annotations
 import pyarrow.dataset as ds
 
 from mesh_dagster.build.context import view_name
+from mesh_dagster.build.sources import source_dataset
 from mesh_dagster.io.delta import PeriodFilter, open_table, storage_errors
 from mesh_dagster.io.locations import StorageSettings, resolve_location, storage_options
 from mesh_dagster.spec.mesh import Mesh
-from mesh_dagster.spec.models import DataProduct, InputSpec, SourceSpec
+from mesh_dagster.spec.models import DataProduct, InputSpec
 from mesh_dagster.spec.periods import Period
 
 
@@ -58,23 +60,16 @@ def published_dataset(
     return delta_dataset(uri, storage_options(uri, storage), period_filter_for(product, period))
 
 
-def source_dataset(source: SourceSpec, storage: StorageSettings) -> ds.Dataset:
-    """Return an external source as a lazy dataset (a file or a folder of files)."""
-    uri = resolve_location(source.location, storage, confined=False)
-    if source.format == "delta":
-        rows = delta_dataset(uri, storage_options(uri, storage), None)
-        if rows is None:
-            raise InputMissingError(f"source '{source.name}' has no Delta table at {uri}")
-        return rows
-    return ds.dataset(uri, format=source.format)
-
-
 def input_dataset(
-    mesh: Mesh, item: InputSpec, period: Period | None, storage: StorageSettings
+    mesh: Mesh, item: InputSpec, period: Period | None, storage: StorageSettings, index: int = 0
 ) -> tuple[str, ds.Dataset]:
-    """Return an input's view name and its rows for ``period`` (lazy)."""
+    """Return an input's view name and its rows for ``period`` (lazy).
+
+    ``index`` is the input's position in ``spec.inputs``, which a source's errors name.
+    """
     if item.source is not None:
-        return view_name(item.source.name), source_dataset(item.source, storage)
+        where = f"spec.inputs[{index}].source"
+        return view_name(item.source.name), source_dataset(item.source, storage, period, where)
     assert item.product is not None
     upstream = mesh.product(item.product)
     window = period if item.window == "partition" else None
@@ -90,4 +85,7 @@ def input_datasets(
     mesh: Mesh, product: DataProduct, period: Period | None, storage: StorageSettings
 ) -> dict[str, ds.Dataset]:
     """Return every input of ``product`` as a lazy dataset, by view name."""
-    return dict(input_dataset(mesh, item, period, storage) for item in product.spec.inputs)
+    return dict(
+        input_dataset(mesh, item, period, storage, index)
+        for index, item in enumerate(product.spec.inputs)
+    )

@@ -172,6 +172,14 @@ class SourceSpec(StrictModel):
         )
     )
     format: Literal["delta", "parquet", "csv"] = Field(description="Storage format of the data.")
+    partition_column: str | None = Field(
+        default=None,
+        description=(
+            "Date or timestamp column of the source: when set, a partitioned product reads only "
+            "the rows of its run's window (pushed down to the scan); otherwise every row."
+        ),
+        min_length=1,
+    )
 
     _location = field_validator("location")(locations.check_prefix)
 
