@@ -14,11 +14,20 @@ from mesh_dagster.spec.models import SourceSpec
 from mesh_dagster.spec.periods import Period
 
 
-class SourceMissingError(RuntimeError):
+class SourceError(RuntimeError):
+    """A source that cannot be read as its spec says: the field, what is wrong, a hint."""
+
+    def __init__(self, where: str, field: str, message: str, hint: str | None = None) -> None:
+        self.field, self.message, self.hint = field, message, hint
+        text = f"{where}.{field}: {message}"
+        super().__init__(f"{text} {hint}" if hint else text)
+
+
+class SourceMissingError(SourceError):
     """Raised when a source has no data where its spec says; the message says where."""
 
 
-class SourceColumnError(RuntimeError):
+class SourceColumnError(SourceError):
     """Raised when a source's partition column is absent or not a date or timestamp."""
 
 
@@ -47,8 +56,10 @@ def source_dataset(
 def _open(source: SourceSpec, storage: StorageSettings, where: str) -> ds.Dataset:
     uri = resolve_location(source.location, storage, confined=False)
     missing = SourceMissingError(
-        f"{where}.location: source '{source.name}' has no {source.format} data at {uri}. "
-        "Check the location (a file, or a folder of files)."
+        where,
+        "location",
+        f"source '{source.name}' has no {source.format} data at {uri}.",
+        "Check the location (a file, or a folder of files).",
     )
     if source.format == "delta":
         options = storage_options(uri, storage)
@@ -63,29 +74,41 @@ def _open(source: SourceSpec, storage: StorageSettings, where: str) -> ds.Datase
         raise missing from None
 
 
-def _window(source: SourceSpec, schema: pa.Schema, period: Period, where: str) -> pc.Expression:
+def check_partition_column(source: SourceSpec, schema: pa.Schema, where: str) -> None:
+    """Raise SourceColumnError unless the source's partition column can select a window."""
+    if source.partition_column is not None:
+        _window(source, schema, None, where)
+
+
+def _window(
+    source: SourceSpec, schema: pa.Schema, period: Period | None, where: str
+) -> pc.Expression:
     name = source.partition_column
     assert name is not None
-    path = f"{where}.partition_column"
+    field = "partition_column"
     if name not in schema.names:
         raise SourceColumnError(
-            f"{path}: source '{source.name}' has no column '{name}'; it has "
-            f"{', '.join(schema.names)}."
+            where,
+            field,
+            f"source '{source.name}' has no column '{name}'; it has {', '.join(schema.names)}.",
         )
     kind = schema.field(name).type
-    field = pc.field(name)
+    start = period.start if period is not None else datetime(1970, 1, 1, tzinfo=UTC)
+    end = period.end if period is not None else start
     if pa.types.is_date(kind):
-        low: date | datetime = period.start.date()
-        high: date | datetime = period.end.date()
+        low: date | datetime = start.date()
+        high: date | datetime = end.date()
     elif pa.types.is_timestamp(kind):
         # A naive timestamp is taken as UTC (DESIGN: time).
-        zone = kind.tz
-        low, high = period.start.astimezone(UTC), period.end.astimezone(UTC)
-        if zone is None:
+        low, high = start.astimezone(UTC), end.astimezone(UTC)
+        if kind.tz is None:
             low, high = low.replace(tzinfo=None), high.replace(tzinfo=None)
     else:
         raise SourceColumnError(
-            f"{path}: column '{name}' of source '{source.name}' is {kind}, not a date or "
-            "timestamp, so the run's window cannot select its rows."
+            where,
+            field,
+            f"column '{name}' of source '{source.name}' is {kind}, not a date or timestamp, "
+            "so the run's window cannot select its rows.",
         )
-    return (field >= pa.scalar(low, kind)) & (field < pa.scalar(high, kind))
+    column = pc.field(name)
+    return (column >= pa.scalar(low, kind)) & (column < pa.scalar(high, kind))

@@ -107,6 +107,16 @@ def validate_command(
             help="text for people, json for tools, github for workflow annotations.",
         ),
     ] = ValidateFormat.text,
+    resolve: Annotated[
+        bool,
+        typer.Option(
+            "--resolve",
+            help=(
+                "Also read each source's schema from its files (no rows) and bind the "
+                "transforms that read it; storage as for a build (MESH_* variables)."
+            ),
+        ),
+    ] = False,
 ) -> None:
     """Check every spec and the policy; exit 1 if there are problems, 2 on usage errors."""
     from mesh_dagster.spec.errors import SpecError
@@ -121,6 +131,10 @@ def validate_command(
         mesh = load_mesh(path)
     except SpecError as error:
         problems = error.problems
+    if resolve and mesh is not None:
+        problems = tuple(_source_problems(mesh))
+        if problems:
+            mesh = None
     if output_format is ValidateFormat.json:
         typer.echo(render_json(problems))
     elif output_format is ValidateFormat.github:
@@ -131,3 +145,16 @@ def validate_command(
         print_text_report(console, problems, mesh, len(spec_files(path)))
     if problems:
         raise typer.Exit(EXIT_PROBLEMS)
+
+
+def _source_problems(mesh: Mesh) -> list[SpecProblem]:
+    """Return the problems of the mesh's sources as read from storage (exit 2 if unset)."""
+    from mesh_dagster.build.source_check import resolve_source_problems
+    from mesh_dagster.compile.resources import mesh_resource_from_env
+
+    try:
+        storage = mesh_resource_from_env().storage()
+    except ValueError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
+    return resolve_source_problems(mesh, storage)

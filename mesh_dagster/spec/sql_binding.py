@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import duckdb
 
@@ -24,6 +25,9 @@ from mesh_dagster.spec.rules import RuleViolation
 from mesh_dagster.spec.transform_sql import view_name
 from mesh_dagster.spec.window import window_statements
 from mesh_dagster.spec.yaml_source import SourceMap
+
+if TYPE_CHECKING:  # pyarrow is loaded only when a source's schema is given
+    import pyarrow as pa
 
 # Products whose checks are bound in one query: binding grows faster than linearly with
 # the size of a query, so a few small batches cost less than one large one.
@@ -206,13 +210,32 @@ def _bind_batch(
     return found
 
 
-def _transform_violations(sandbox: _Sandbox, product: DataProduct) -> Iterator[RuleViolation]:
+def _transform_violations(
+    sandbox: _Sandbox, product: DataProduct, sources: Mapping[str, pa.Schema]
+) -> Iterator[RuleViolation]:
     spec = product.spec
     sql = spec.transform.sql if spec.transform is not None else None
-    inputs = [item.product for item in spec.inputs]
-    # A source has no declared schema, so a transform reading one cannot be bound.
-    if sql is None or not all(name in sandbox.tables for name in inputs):
+    if sql is None:
         return
+    for item in spec.inputs:
+        # A source declares no schema: a transform reading one is bound only when its
+        # schema was read from its files (`mesh validate --resolve`), given in ``sources``.
+        if item.product is not None and item.product not in sandbox.tables:
+            return
+        if item.source is not None and view_name(item.source.name) not in sources:
+            return
+    registered = []
+    for view, schema in sources.items():
+        sandbox.connection.register(view, schema.empty_table())
+        registered.append(view)
+    try:
+        yield from _bound_transform(sandbox, product, sql)
+    finally:
+        for view in registered:
+            sandbox.connection.unregister(view)
+
+
+def _bound_transform(sandbox: _Sandbox, product: DataProduct, sql: str) -> Iterator[RuleViolation]:
     path: FieldPath = ("spec", "transform", "sql")
     connection = sandbox.connection
     try:
@@ -263,13 +286,17 @@ def _columns(names: Sequence[str]) -> str:
 
 
 def binding_violations(
-    products: Mapping[str, DataProduct], bind: Sequence[str]
+    products: Mapping[str, DataProduct],
+    bind: Sequence[str],
+    sources: Mapping[str, Mapping[str, pa.Schema]] | None = None,
 ) -> dict[str, list[RuleViolation]]:
     """Return what DuckDB's binder refuses in the transform and checks of each of ``bind``.
 
     ``products`` are every valid product of the mesh (the inputs' schemas come from them),
     and ``bind`` those whose SQL already passed the rules; a product missing from the
-    result binds cleanly.
+    result binds cleanly. ``sources`` gives, per product, the schema of each source it
+    reads by view name, read from the source's files; without it such transforms are
+    not bound.
     """
     chosen = [products[name] for name in bind]
     needed = {product.name for product in chosen if product.spec.quality.custom_checks}
@@ -284,7 +311,8 @@ def binding_violations(
     try:
         found: dict[str, list[RuleViolation]] = {}
         for product in chosen:
-            violations = list(_transform_violations(sandbox, product))
+            given = (sources or {}).get(product.name, {})
+            violations = list(_transform_violations(sandbox, product, given))
             if violations:
                 found[product.name] = violations
         for name, violations in _check_violations(sandbox, chosen).items():
