@@ -34,7 +34,16 @@ class StatusFormat(StrEnum):
 
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 STATUS_WORDS = {"on_time": "on time", "late": "late", "missed": "missed", "pending": "pending"}
-STATUS_STYLES = {"on_time": "green", "late": "yellow", "missed": "bold red", "pending": "cyan"}
+# Shown, and counted in the summary, only when some product has them.
+STANDING_WORDS = {"not_judged": "not judged", "ended": "ended"}
+STATUS_STYLES = {
+    "on_time": "green",
+    "late": "yellow",
+    "missed": "bold red",
+    "pending": "cyan",
+    "not_judged": "dim",
+    "ended": "dim",
+}
 
 
 def parse_day(value: str | None) -> date | None:
@@ -69,19 +78,25 @@ def read_statuses(
     instance: DagsterInstance, mesh: Mesh, day: date | None, now: datetime
 ) -> list[SlaStatus]:
     """Return the state of every product with an SLA, by product name."""
+    from dataclasses import replace
+
     from mesh_dagster.compile.sla_sensor import first_publish
     from mesh_dagster.compile.translator import MeshTranslator
-    from mesh_dagster.sla.status import latest_due_period, sla_status, status_moment
+    from mesh_dagster.sla.status import latest_due_period, sla_status, standing_of, status_moment
 
     translator = MeshTranslator()
     statuses: list[SlaStatus] = []
     for product in mesh.products.values():
         if product.spec.sla is None:
             continue
-        due = latest_due_period(mesh, product, status_moment(mesh, product, day, now))
+        moment = status_moment(mesh, product, day, now)
+        due = latest_due_period(mesh, product, moment)
         key = translator.get_asset_key(product)
         published = first_publish(instance, key, due.period.key)
-        statuses.append(sla_status(product, due, published, now))
+        # Without sla.judged_from, the SLA sensor's verdicts say what it judged since the
+        # product appeared; the status reads publishes, so it judges every period.
+        standing = standing_of(mesh, product, moment, due, None)
+        statuses.append(replace(sla_status(product, due, published, now), standing=standing))
     return statuses
 
 
@@ -111,7 +126,7 @@ def render_json(statuses: Sequence[SlaStatus]) -> str:
             "domain": status.domain,
             "partition": status.partition,
             "deadline": status.deadline.isoformat(),
-            "status": status.status,
+            "status": status.shown,
             "published_at": status.published_at.isoformat() if status.published_at else None,
             "late_by_minutes": (
                 round(status.late_by.total_seconds() / 60, 1) if status.late_by else None
@@ -137,7 +152,7 @@ def print_text_report(
             status.product,
             status.partition,
             _clock(status.deadline, status.deadline),
-            STATUS_WORDS[status.status],
+            {**STATUS_WORDS, **STANDING_WORDS}[status.shown],
             _published_text(status),
         )
         for status in statuses
@@ -155,9 +170,10 @@ def print_text_report(
 
     console.print(line(titles, "bold", "bold"))
     for status, row in zip(statuses, rows, strict=True):
-        console.print(line(row, None, STATUS_STYLES[status.status]))
-    counts: Counter[str] = Counter(status.status for status in statuses)
-    summary = ", ".join(f"{counts[name]} {word}" for name, word in STATUS_WORDS.items())
+        console.print(line(row, None, STATUS_STYLES[status.shown]))
+    counts: Counter[str] = Counter(status.shown for status in statuses)
+    words = {**STATUS_WORDS, **{k: w for k, w in STANDING_WORDS.items() if counts[k]}}
+    summary = ", ".join(f"{counts[name]} {word}" for name, word in words.items())
     console.print(f"{summary}.")
 
 
@@ -193,7 +209,9 @@ def status_command(
 
     on time: published by the deadline; late: published after it;
     missed: the deadline passed with nothing published;
-    pending: the deadline is ahead and nothing is published yet.
+    pending: the deadline is ahead and nothing is published yet;
+    not judged: the period is before sla.judged_from;
+    ended: the partitions ended (partitioning.end) before this day.
     Reads the Dagster instance in $DAGSTER_HOME (default: .dagster_home).
     """
     from mesh_dagster.dev.instance import InstanceSetupError, open_home_instance

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime
 
@@ -22,8 +22,9 @@ from mesh_dagster.scorecard.model import (
     summarize_incidents,
 )
 from mesh_dagster.scorecard.window import Window, due_periods_in
-from mesh_dagster.sla.verdicts import DuePeriod
+from mesh_dagster.sla.verdicts import DuePeriod, deadline_of, not_judged_reason
 from mesh_dagster.spec.mesh import Mesh
+from mesh_dagster.spec.periods import period_for_key
 
 MESH_SCOPE = "mesh"
 _JUDGED: dict[str, PeriodStatus] = {"on_time": "on_time", "late": "late", "missed": "missed"}
@@ -110,6 +111,35 @@ def score_quality(history: ProductHistory, partitions: Iterable[str], until: dat
     return Quality(pairs, passed)
 
 
+def judged_partitions(mesh: Mesh, history: ProductHistory) -> Callable[[str | None], bool]:
+    """Return whether an incident's period counts, by the rules that make periods due.
+
+    Periods before ``sla.judged_from`` or after ``partitioning.end`` never count; without
+    ``judged_from``, a period without a failed SLA verdict counts when its deadline came
+    after the product first appeared (as ``judge_periods`` does). Incidents of no period
+    count.
+    """
+    product = mesh.product(history.product)
+    partitioning = product.spec.partitioning
+    if product.spec.sla is None or partitioning is None:
+        return lambda partition: True
+    # A miss the SLA sensor judged counts, whenever the product first published.
+    judged = {v.partition for v in history.verdicts if v.status in ("missed", "late")}
+
+    def counts(partition: str | None) -> bool:
+        if partition is None:
+            return True
+        try:
+            period = period_for_key(partition, partitioning.by, mesh.timezone_of(product))
+        except ValueError:
+            return True  # not a period key of this product: nothing to say about it
+        due = DuePeriod(period, deadline_of(mesh, product, period))
+        first_seen = None if partition in judged else history.first_seen
+        return not_judged_reason(mesh, product, due, first_seen) is None
+
+    return counts
+
+
 def score_product(
     mesh: Mesh, history: ProductHistory, due: list[DuePeriod], window: Window
 ) -> ProductScorecard:
@@ -124,12 +154,13 @@ def score_product(
         sum(1 for outcome in periods if outcome.upstream),
     )
     target = mesh.availability_target_of(product)
+    counts = judged_partitions(mesh, history)
     spans = tuple(
         span
         for span in derive_incidents(
             history, window.until, {item.period.key: item.deadline for item in due}
         )
-        if window.since <= span.opened_at < window.until
+        if window.since <= span.opened_at < window.until and counts(span.partition)
     )
     return ProductScorecard(
         product=product.name,

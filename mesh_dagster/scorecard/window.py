@@ -77,10 +77,11 @@ def _shape(mesh: Mesh, product: DataProduct) -> tuple[object, ...]:
     """Return what a product's due periods depend on: products alike share them."""
     spec, partitioning = product.spec, product.spec.partitioning
     return (
-        (partitioning.by, partitioning.start) if partitioning else None,
+        (partitioning.by, partitioning.start, partitioning.end) if partitioning else None,
         mesh.timezone_of(product),
         spec.sla.available_by if spec.sla else None,
         spec.sla.within if spec.sla else None,
+        spec.sla.judged_from if spec.sla else None,
         mesh.sla_timezone_of(product),
     )
 

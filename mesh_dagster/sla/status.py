@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Literal
 from zoneinfo import ZoneInfo
 
-from mesh_dagster.sla.verdicts import DuePeriod, Verdict, deadline_of, judge
+from mesh_dagster.sla.verdicts import (
+    DuePeriod,
+    Verdict,
+    deadline_of,
+    judge,
+    not_judged_reason,
+    partitions_end,
+)
 from mesh_dagster.spec.mesh import Mesh
 from mesh_dagster.spec.models import DataProduct
 from mesh_dagster.spec.periods import first_start, last_complete_period, period_of
@@ -17,6 +25,27 @@ class SlaStatus(Verdict):
     """Where one product's latest due period stands against its deadline."""
 
     domain: str = ""
+    standing: Literal["ended", "not_judged"] | None = None
+    """Set when the spec does not judge the period: the partitions ended, or it is history."""
+
+    @property
+    def shown(self) -> str:
+        """Return the status a reader sees: the standing when there is one."""
+        return self.standing or self.status
+
+
+def standing_of(
+    mesh: Mesh, product: DataProduct, moment: datetime, due: DuePeriod, first_seen: datetime | None
+) -> Literal["ended", "not_judged"] | None:
+    """Return why the spec does not judge ``due`` at ``moment``, or None.
+
+    ``ended``: ``moment`` is past the last period; ``not_judged``: the period is before
+    ``sla.judged_from``, or came due before the product first appeared (``first_seen``).
+    """
+    end = partitions_end(mesh, product)
+    if end is not None and moment >= end:
+        return "ended"
+    return "not_judged" if not_judged_reason(mesh, product, due, first_seen) else None
 
 
 def status_moment(mesh: Mesh, product: DataProduct, day: date | None, now: datetime) -> datetime:
@@ -36,13 +65,16 @@ def latest_due_period(mesh: Mesh, product: DataProduct, moment: datetime) -> Due
     """Return the latest period that has ended at ``moment``, with its deadline.
 
     A period is due once it has ended; its deadline may still be ahead. Before the first
-    period has ended, that first period is returned.
+    period has ended, that first period is returned; after ``partitioning.end``, the last.
     """
     partitioning = product.spec.partitioning
     assert partitioning is not None  # an SLA needs partitioning (validated at load time)
     timezone = mesh.timezone_of(product)
     period = last_complete_period(moment, partitioning.by, timezone)
     first = first_start(partitioning.start, partitioning.by, timezone)
+    end = partitions_end(mesh, product)
+    if end is not None and period.start >= end:
+        period = period_of(end - timedelta(microseconds=1), partitioning.by, timezone)
     if period.start < first:
         period = period_of(first, partitioning.by, timezone)
     return DuePeriod(period, deadline_of(mesh, product, period))

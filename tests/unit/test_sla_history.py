@@ -10,6 +10,9 @@ import pytest
 from spec_folder import SpecFolder
 
 from mesh_dagster.compile.timing import TimingCatalog
+from mesh_dagster.scorecard.compute import judged_partitions
+from mesh_dagster.scorecard.history import ProductHistory, VerdictEvent
+from mesh_dagster.sla.status import latest_due_period, standing_of
 from mesh_dagster.sla.verdicts import (
     DuePeriod,
     due_periods,
@@ -158,3 +161,42 @@ def test_end_and_judged_from_must_fit_the_partitions(
 ) -> None:
     specs.product(spec=spec)
     assert specs.problems() == [expected]
+
+
+def test_sla_status_after_the_end_shows_the_last_period_as_ended(specs: SpecFolder) -> None:
+    mesh = _mesh(specs, HISTORY)
+    product = mesh.product("orders-daily")
+    now = datetime(2026, 12, 3, 9, tzinfo=UTC)
+    due = latest_due_period(mesh, product, now)
+    assert due.period.key == "2013-12-31"
+    assert standing_of(mesh, product, now, due, None) == "ended"
+
+
+def test_sla_status_before_judged_from_is_not_judged(specs: SpecFolder) -> None:
+    mesh = _mesh(specs, ONBOARDED)
+    product = mesh.product("orders-daily")
+    before = datetime(2026, 2, 20, 9, tzinfo=UTC)
+    assert standing_of(mesh, product, before, latest_due_period(mesh, product, before), None) == (
+        "not_judged"
+    )
+    after = datetime(2026, 3, 5, 9, tzinfo=UTC)
+    assert standing_of(mesh, product, after, latest_due_period(mesh, product, after), None) is None
+
+
+def test_scorecard_counts_no_incident_of_a_period_it_does_not_judge(specs: SpecFolder) -> None:
+    mesh = _mesh(specs, HISTORY)
+    seen = datetime(2026, 12, 3, 9, tzinfo=UTC)
+    history = ProductHistory(
+        "orders-daily",
+        first_seen=seen,
+        verdicts=(VerdictEvent("2013-03-01", "late", seen),),
+    )
+    counts = judged_partitions(mesh, history)
+    assert counts("2013-01-02") is False  # due in 2013, built in 2026: history
+    assert counts("2014-01-01") is False  # after partitioning.end
+    assert counts("2013-03-01") is True  # the SLA sensor judged it: it counts
+    assert counts(None) is True
+    onboarded = _mesh(specs, ONBOARDED)
+    counts = judged_partitions(onboarded, ProductHistory("orders-daily"))
+    assert counts("2026-02-28") is False
+    assert counts("2026-03-01") is True
