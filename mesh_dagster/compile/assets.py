@@ -23,6 +23,7 @@ from dagster import (
 from mesh_dagster.build.failure_kinds import BuildFailure, classify_failure
 from mesh_dagster.build.pipeline import BuildResult, build_product
 from mesh_dagster.checks.outcome import CheckOutcome, summarize_failures
+from mesh_dagster.compile import channel_warnings
 from mesh_dagster.compile.inputs_sensor import SENSOR_NAME as INPUTS_SENSOR
 from mesh_dagster.compile.names import dagster_name
 from mesh_dagster.compile.resources import MeshResource
@@ -189,6 +190,9 @@ def _build_steps(context: AssetExecutionContext, specs: ProductSpecs, mesh: Mesh
     settings, notice = resource.build_settings(context.instance)
     if notice:
         context.log.warning(notice)
+    if not resource.production:
+        for warning in channel_warnings.PROCESS_WARNINGS.for_product(mesh, product):
+            context.log.warning(warning)
     key = context.partition_key if context.has_partition_key else None
     period = period_of_key(mesh, product, key) if key is not None else None
     if period is not None:

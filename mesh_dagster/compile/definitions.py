@@ -76,9 +76,11 @@ def build_mesh_definitions(
         tick = build_schedule(group, job)
         if tick is not None:
             schedules.append(tick)
+    # In local mode a skipped channel is said by the builds whose incidents it would carry
+    # (compile/channel_warnings.py), in their run log; here only for whoever debugs.
     channels = resolve_channels(mesh, os.environ, production)
     for warning in channels.warnings:
-        _warn_once(warning)
+        logger.debug(warning)
     verdict_job = build_verdict_job(mesh, products)
     jobs.append(verdict_job)
     sensors = []
@@ -112,18 +114,6 @@ def build_mesh_definitions(
         sensors=sensors,
         resources=all_resources,
     )
-
-
-# Definitions load in every run and step process, and again on each reload of dagster dev:
-# a skipped channel is worth one warning per process, not one per load.
-_WARNED: set[str] = set()
-
-
-def _warn_once(text: str) -> None:
-    """Log ``text`` as a warning unless this process already has."""
-    if text not in _WARNED:
-        _WARNED.add(text)
-        logger.warning(text)
 
 
 def _require_production_secrets(mesh: Mesh, resource: object) -> None:

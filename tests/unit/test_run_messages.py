@@ -9,6 +9,7 @@ import pytest
 
 from mesh_dagster.checks.outcome import CheckOutcome, summarize_failures
 from mesh_dagster.compile import definitions
+from mesh_dagster.compile.channel_warnings import ChannelWarnings
 from mesh_dagster.spec.loader import load_mesh
 
 SPECS = Path(__file__).resolve().parents[2] / "specs"
@@ -44,20 +45,37 @@ def test_a_rule_without_sample_keys_is_one_line() -> None:
     )
 
 
-def test_a_skipped_channel_is_warned_about_once_per_process(
-    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(definitions, "_WARNED", set())
-    monkeypatch.delenv("ORDERS_SLACK_WEBHOOK_URL", raising=False)
+def skipped(channel: str, kind: str, variable: str, field: str) -> str:
+    return (
+        f"alert channel '{channel}' ({kind}) is skipped: the environment variable {variable} "
+        f"named by its {field} is not set. In production mode this is an error."
+    )
+
+
+ORDERS_SLACK = skipped("orders-slack", "slack", "ORDERS_SLACK_WEBHOOK_URL", "webhook_url_env")
+ORDERS_PAGERDUTY = skipped(
+    "orders-pagerduty", "pagerduty", "ORDERS_PAGERDUTY_ROUTING_KEY", "routing_key_env"
+)
+PAYMENTS_EMAIL = skipped("payments-email", "email", "MESH_SMTP_HOST", "smtp_host_env")
+
+
+def test_a_build_hears_of_its_own_products_channels_once() -> None:
+    mesh = load_mesh(SPECS)
+    warnings = ChannelWarnings()
+
+    first = warnings.for_product(mesh, mesh.product("order-events"), {})
+    same_channels = warnings.for_product(mesh, mesh.product("orders-daily"), {})
+    other_domain = warnings.for_product(mesh, mesh.product("payment-events"), {})
+
+    assert first == [ORDERS_SLACK, ORDERS_PAGERDUTY]
+    assert same_channels == []
+    assert other_domain == [PAYMENTS_EMAIL]
+
+
+def test_loading_the_definitions_warns_of_no_channel(caplog: pytest.LogCaptureFixture) -> None:
     mesh = load_mesh(SPECS)
 
     with caplog.at_level(logging.WARNING, logger="mesh_dagster"):
         definitions.build_mesh_definitions(mesh)
-        definitions.build_mesh_definitions(mesh)
 
-    slack = [r.getMessage() for r in caplog.records if "'orders-slack'" in r.getMessage()]
-    assert slack == [
-        "alert channel 'orders-slack' (slack) is skipped: the environment variable "
-        "ORDERS_SLACK_WEBHOOK_URL named by its webhook_url_env is not set. In production mode "
-        "this is an error."
-    ]
+    assert [r.getMessage() for r in caplog.records if "alert channel" in r.getMessage()] == []
