@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, date, datetime
 
 import pyarrow as pa
@@ -112,3 +113,24 @@ def _window(
         )
     column = pc.field(name)
     return (column >= pa.scalar(low, kind)) & (column < pa.scalar(high, kind))
+
+
+def source_version(source: SourceSpec, storage: StorageSettings, where: str) -> str:
+    """Return the version of the source's data: its Delta version, or a digest of its files.
+
+    A file's digest covers its path, size and modification time (read from the file
+    system's listing, never its content), so a new or rewritten file is a new version.
+    """
+    dataset = _open(source, storage, where)
+    if source.format == "delta":
+        uri = resolve_location(source.location, storage, confined=False)
+        table = open_table(uri, storage_options(uri, storage))
+        assert table is not None  # _open found it
+        return f"delta-{table.version()}"
+    assert isinstance(dataset, ds.FileSystemDataset)
+    infos = dataset.filesystem.get_file_info(sorted(dataset.files))
+    digest = hashlib.sha256()
+    for info in infos:
+        modified = info.mtime_ns if info.mtime_ns is not None else 0
+        digest.update(f"{info.path}\0{info.size}\0{modified}\n".encode())
+    return f"files-{len(infos)}-{digest.hexdigest()[:16]}"

@@ -35,6 +35,7 @@ from mesh_dagster.compile.scorecard_asset import build_scorecard_asset
 from mesh_dagster.compile.sla_checks import build_sla_checks
 from mesh_dagster.compile.sla_sensor import build_sla_sensor
 from mesh_dagster.compile.sla_verdict_job import build_verdict_job
+from mesh_dagster.compile.source_sensor import build_source_sensor
 from mesh_dagster.compile.specs import build_asset_specs, source_specs
 from mesh_dagster.compile.timing import TimingCatalog
 from mesh_dagster.compile.translator import MeshTranslator
@@ -102,6 +103,9 @@ def build_mesh_definitions(
     keys = {item.product.name: item.asset.key for item in products}
     if any(group.waits_for_inputs for group in groups):
         sensors.append(build_inputs_sensor(mesh, groups, jobs[: len(groups)], keys))
+    source_sensor = build_source_sensor(mesh)
+    if source_sensor is not None:
+        sensors.append(source_sensor)
     sensors += [
         build_sla_sensor(mesh, products, verdict_job),
         build_alert_sensor(mesh, products, channels.senders),
