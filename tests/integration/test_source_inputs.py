@@ -9,13 +9,17 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from deltalake import DeltaTable
-from spec_folder import SpecFolder
+from spec_folder import SpecFolder, product_data
 
 from mesh_dagster.build.pipeline import BuildResult, BuildSettings, build_product
 from mesh_dagster.build.sources import SourceColumnError, SourceMissingError
 from mesh_dagster.checks.engine import EngineSettings
 from mesh_dagster.io.locations import StorageSettings
+from mesh_dagster.odcs.export import export_contract
+from mesh_dagster.odcs.load import read_contract
+from mesh_dagster.spec import DataProduct
 from mesh_dagster.spec.periods import Period
+from mesh_dagster.spec.yaml_source import SourceMap
 
 DAY = Period("2026-03-01", datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 3, 2, tzinfo=UTC))
 SQL = "select order_id, customer_id, order_date, revenue_usd from raw_orders where revenue_usd >= 0"
@@ -141,3 +145,14 @@ def test_an_unusable_partition_column_is_one_located_sentence(
         build(specs, tmp_path, source(column))
 
     assert str(error.value) == message
+
+
+def test_a_sources_partition_column_survives_an_odcs_round_trip() -> None:
+    data = product_data()
+    data["spec"]["inputs"][0]["source"]["partition_column"] = "order_date"
+    product = DataProduct.model_validate(data)
+
+    found = read_contract(export_contract(product), SourceMap("c.yaml"))
+
+    assert (found.problems, found.unmapped) == ([], [])
+    assert DataProduct.model_validate(found.products[0].data) == product
