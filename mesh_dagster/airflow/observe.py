@@ -8,16 +8,12 @@ rules pass. Nothing is written to the table.
 from __future__ import annotations
 
 from collections.abc import Set
-from datetime import datetime, time
 from typing import Any
-from zoneinfo import ZoneInfo
-
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from mesh_dagster.airflow.names import OBSERVE_TASK_ID
 from mesh_dagster.airflow.periods import period_of_key
 from mesh_dagster.airflow.records import event_extra, period_record
+from mesh_dagster.build.observed_periods import period_keys
 from mesh_dagster.build.pipeline import BuildSettings, period_filter_for, table_uri
 from mesh_dagster.checks.evaluate import evaluate_checks
 from mesh_dagster.checks.outcome import failed_errors
@@ -26,25 +22,11 @@ from mesh_dagster.io.delta import open_table
 from mesh_dagster.io.locations import storage_options
 from mesh_dagster.spec.mesh import Mesh
 from mesh_dagster.spec.models import DataProduct
-from mesh_dagster.spec.periods import period_of
 
 VERSION_EXTRA = "mesh/table_version"
 """The Delta version an observation read (the next one looks for a newer version)."""
 
 __all__ = ["OBSERVE_TASK_ID", "VERSION_EXTRA", "observe_product", "period_keys"]
-
-
-def period_keys(product: DataProduct, rows: pa.Table, timezone: str) -> list[str]:
-    """Return the partition keys of the periods ``rows`` hold, sorted."""
-    partitioning = product.spec.partitioning
-    if partitioning is None or rows.num_rows == 0:
-        return []
-    zone = ZoneInfo(timezone)
-    keys = set()
-    for value in pc.unique(rows.column(partitioning.column).drop_null()).to_pylist():
-        moment = value if isinstance(value, datetime) else datetime.combine(value, time(0), zone)
-        keys.add(period_of(moment, partitioning.by, timezone).key)
-    return sorted(keys)
 
 
 def observe_product(

@@ -10,11 +10,8 @@ observation per period; a period counts as published when its error checks passe
 
 import json
 from collections.abc import Iterator, Sequence
-from datetime import datetime, time
-from zoneinfo import ZoneInfo
 
 import pyarrow as pa
-import pyarrow.compute as pc
 from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
@@ -34,6 +31,7 @@ from dagster import (
     sensor,
 )
 
+from mesh_dagster.build.observed_periods import period_keys
 from mesh_dagster.build.pipeline import period_filter_for, table_uri
 from mesh_dagster.checks.evaluate import evaluate_checks
 from mesh_dagster.checks.outcome import CheckOutcome, failed_errors
@@ -45,8 +43,6 @@ from mesh_dagster.compile.timing import period_of_key
 from mesh_dagster.io.delta import open_table
 from mesh_dagster.io.locations import storage_options
 from mesh_dagster.spec.mesh import Mesh
-from mesh_dagster.spec.models import DataProduct
-from mesh_dagster.spec.periods import period_of
 
 OBSERVE_JOB = "mesh_observe_external"
 SENSOR_NAME = "mesh_external"
@@ -57,19 +53,6 @@ class ObserveConfig(Config):
 
     product: str
     version: int
-
-
-def period_keys(product: DataProduct, rows: pa.Table, timezone: str) -> list[str]:
-    """Return the partition keys of the periods ``rows`` hold, sorted."""
-    partitioning = product.spec.partitioning
-    if partitioning is None or rows.num_rows == 0:
-        return []
-    zone = ZoneInfo(timezone)
-    keys = set()
-    for value in pc.unique(rows.column(partitioning.column).drop_null()).to_pylist():
-        moment = value if isinstance(value, datetime) else datetime.combine(value, time(0), zone)
-        keys.add(period_of(moment, partitioning.by, timezone).key)
-    return sorted(keys)
 
 
 def published_rows(
