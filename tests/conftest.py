@@ -19,6 +19,18 @@ pytest_plugins = [
 ]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_spec_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Keep the spec cache of the test session in a folder of its own, not the user's.
+
+    Set in the environment, so the ``mesh`` and Dagster processes the tests start share it.
+    """
+    folder = tmp_path_factory.mktemp("mesh_cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MESH_CACHE_DIR", str(folder))
+        yield folder
+
+
 @pytest.fixture
 def specs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SpecFolder]:
     """Return an empty ``specs/`` folder; the test runs in its parent, so paths are short.
