@@ -13,7 +13,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 ORDER = (
     "head", "tour", "dagster", "spec-and-cli", "example-mesh", "checks", "cli-check-sla",
-    "alerts", "scorecards", "governance", "odcs", "production", "airflow", "benchmarks", "development",
+    "alerts", "scorecards", "governance", "odcs", "production", "airflow", "benchmarks",
+    "development",
 )  # fmt: skip
 _LEADING_COMMENT = re.compile(r"\A\s*<!--.*?-->\s*", re.S)
 
