@@ -1,19 +1,24 @@
-"""The SLA sensor: at each deadline, an ``sla`` check result for that period."""
+"""The SLA sensor: at each deadline, an ``sla`` check result for that period.
+
+A tick's work follows what changed, not the size of the mesh: each product's next
+deadline is remembered between ticks (nothing to compute until it passes), due periods
+are computed once per SLA shape, and whether the due and still-missed periods are
+published is read in bulk (``publish_index``); with nothing due or missed, a tick reads
+nothing from the instance.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from dagster import (
     AssetCheckEvaluation,
     AssetCheckSeverity,
     AssetKey,
-    AssetRecordsFilter,
-    DagsterInstance,
     DefaultSensorStatus,
     JobDefinition,
     RunRequest,
@@ -24,9 +29,13 @@ from dagster import (
 )
 from dagster._time import get_current_datetime
 
+from mesh_dagster.compile.publish_index import PUBLISHED_METADATA as PUBLISHED_METADATA
+from mesh_dagster.compile.publish_index import PublishIndex
+from mesh_dagster.compile.publish_index import first_publish as first_publish
 from mesh_dagster.compile.specs import SLA_CHECK, ProductSpecs
 from mesh_dagster.sla.upstream import FirstPublish, MissingInput, missing_inputs, waiting_metadata
-from mesh_dagster.sla.verdicts import Verdict, due_periods, judge
+from mesh_dagster.sla.verdicts import DuePeriod, Verdict, due_periods, judge, judging_start
+from mesh_dagster.spec.input_periods import input_periods
 from mesh_dagster.spec.mesh import Mesh
 from mesh_dagster.spec.models import DataProduct
 
@@ -67,29 +76,63 @@ def dump_state(state: dict[str, ProductSlaState]) -> str:
     return json.dumps({"v": 1, "products": products}, separators=(",", ":"))
 
 
-PUBLISHED_METADATA = "mesh/published"
+LOOKAHEAD = timedelta(days=1)
+"""How far past a tick the next deadline is looked for (none by then: look again then)."""
 
 
-def first_publish(instance: DagsterInstance, key: AssetKey, partition: str) -> datetime | None:
-    """Return when the partition was first published.
+class DueCalendar:
+    """The periods that came due, per product; computed once per SLA shape and tick.
 
-    A built product publishes with a materialization; an externally built one when an
-    observation first saw rows of the period whose error checks passed.
+    Remembers each product's next deadline, so that a tick before it computes nothing.
+    Kept in memory only: a reload of the definitions (a changed spec) starts afresh.
     """
-    records_filter = AssetRecordsFilter(asset_key=key, asset_partitions=[partition])
-    records = instance.fetch_materializations(records_filter, limit=1, ascending=True).records
-    if not records:
-        observed = instance.fetch_observations(records_filter, limit=100, ascending=True).records
-        records = [
-            record
-            for record in observed
-            if (observation := record.asset_observation) is not None
-            and PUBLISHED_METADATA in observation.metadata
-            and observation.metadata[PUBLISHED_METADATA].value is True
-        ][:1]
-    if not records:
-        return None
-    return datetime.fromtimestamp(records[0].timestamp, tz=get_current_datetime().tzinfo)
+
+    def __init__(self, mesh: Mesh) -> None:
+        self._mesh = mesh
+        self._quiet_until: dict[str, tuple[datetime, datetime]] = {}
+        self._shapes: dict[str, tuple[Hashable, ...]] = {}
+        self._shared: dict[tuple[Hashable, ...], list[DuePeriod]] = {}
+
+    def new_tick(self) -> None:
+        """Forget the due periods shared within the last tick."""
+        self._shared.clear()
+
+    def due(self, product: DataProduct, after: datetime, until: datetime) -> list[DuePeriod]:
+        """Return the periods whose deadline falls in ``(after, until]`` (``due_periods``)."""
+        quiet = self._quiet_until.get(product.name)
+        if quiet is not None and quiet[0] <= after and until < quiet[1]:
+            return []  # no deadline between the last look and the next deadline
+        horizon = until + LOOKAHEAD
+        found = self._shared_periods(product, after, horizon)
+        later = [item.deadline for item in found if item.deadline > until]
+        self._quiet_until[product.name] = (until, later[0] if later else horizon)
+        return [item for item in found if item.deadline <= until]
+
+    def _shared_periods(
+        self, product: DataProduct, after: datetime, until: datetime
+    ) -> list[DuePeriod]:
+        key = (*self._shape(product), after, until)
+        if key not in self._shared:
+            self._shared[key] = due_periods(self._mesh, product, after, until)
+        return self._shared[key]
+
+    def _shape(self, product: DataProduct) -> tuple[Hashable, ...]:
+        """Return everything ``due_periods`` reads of the product: alike products share work."""
+        shape = self._shapes.get(product.name)
+        if shape is None:
+            spec, mesh = product.spec, self._mesh
+            shape = (spec.partitioning, spec.sla, mesh.timezone_of(product))
+            shape += (mesh.sla_timezone_of(product),)
+            self._shapes[product.name] = shape
+        return shape
+
+
+_DESCRIPTIONS = {
+    "on_time": "published before the deadline",
+    "late": "published late, after the deadline",
+    "missed": "not published by the deadline",
+    "pending": "not published yet; due by",
+}
 
 
 def verdict_evaluation(
@@ -109,13 +152,7 @@ def verdict_evaluation(
     late_by = verdict.late_by
     if late_by is not None:
         metadata["late_by_minutes"] = round(late_by.total_seconds() / 60, 1)
-    descriptions = {
-        "on_time": f"published before the deadline {verdict.deadline:%Y-%m-%d %H:%M %Z}",
-        "late": f"published late, after the deadline {verdict.deadline:%Y-%m-%d %H:%M %Z}",
-        "missed": f"not published by the deadline {verdict.deadline:%Y-%m-%d %H:%M %Z}",
-        "pending": f"not published yet; due by {verdict.deadline:%Y-%m-%d %H:%M %Z}",
-    }
-    description = descriptions[verdict.status]
+    description = f"{_DESCRIPTIONS[verdict.status]} {verdict.deadline:%Y-%m-%d %H:%M %Z}"
     if waiting_for:
         description += "; waiting for " + ", ".join(
             f"{item} (itself missed)" if item.missed else str(item) for item in waiting_for
@@ -141,21 +178,48 @@ class ProductTick:
     late_partitions: list[str] = field(default_factory=list)
 
 
-def published_lookup(instance: DagsterInstance, keys: Mapping[str, AssetKey]) -> FirstPublish:
-    """Return when a product's (by name) period was first published in ``instance``."""
-    return lambda name, partition: first_publish(instance, keys[name], partition)
+def published_lookup(index: PublishIndex, keys: Mapping[str, AssetKey]) -> FirstPublish:
+    """Return when a product's (by name) period was first published, as ``index`` knows."""
+    return lambda name, partition: index.first_publish(keys[name], partition)
+
+
+@dataclass
+class ProductPlan:
+    """One product's work in a tick: its state and the periods that came due."""
+
+    item: ProductSpecs
+    state: ProductSlaState
+    due: list[DuePeriod]
+
+    def pairs(self) -> Iterator[tuple[AssetKey, str]]:
+        """Return the (asset, partition) pairs whose publish the tick needs to know."""
+        key = self.item.asset.key
+        yield from ((key, partition) for partition in self.state.missed)
+        yield from ((key, item.period.key) for item in self.due)
+
+
+def input_pairs(
+    mesh: Mesh, plan: ProductPlan, index: PublishIndex, keys: Mapping[str, AssetKey]
+) -> Iterator[tuple[AssetKey, str]]:
+    """Return the input periods of the plan's due periods that will not be on time."""
+    for item in plan.due:
+        published = index.first_publish(plan.item.asset.key, item.period.key)
+        if published is None or published > item.deadline:
+            for need in input_periods(mesh, plan.item.product, item.period):
+                yield keys[need.product], need.period.key
 
 
 def evaluate_product(
-    instance: DagsterInstance,
+    published: PublishIndex,
     mesh: Mesh,
     product: DataProduct,
     key: AssetKey,
     state: ProductSlaState,
+    due: Sequence[DuePeriod],
     now: datetime,
     inputs_published: FirstPublish | None = None,
 ) -> ProductTick:
-    """Judge the product's periods that came due since the last tick, and late publishes.
+    """Judge the product's periods that came ``due`` since the last tick, and late publishes.
 
     A period already judged missed gets its late verdict from a run of the ``sla`` check
     (Dagster keeps one runless result per check and partition). A missed or late verdict
@@ -164,11 +228,11 @@ def evaluate_product(
     """
     result = ProductTick()
     for partition in sorted(state.missed):
-        if first_publish(instance, key, partition) is not None:
+        if published.first_publish(key, partition) is not None:
             result.late_partitions.append(partition)
             del state.missed[partition]
-    for item in due_periods(mesh, product, state.judged_until, now):
-        verdict = judge(product, item, first_publish(instance, key, item.period.key), now)
+    for item in due:
+        verdict = judge(product, item, published.first_publish(key, item.period.key), now)
         if verdict is None:
             continue
         waiting: list[MissingInput] = []
@@ -187,6 +251,7 @@ def build_sla_sensor(
     """Return the sensor that records an ``sla`` verdict per period at its deadline."""
     watched = [item for item in products if item.sla_check is not None]
     keys = {item.product.name: item.asset.key for item in products}
+    calendar = DueCalendar(mesh)
 
     @sensor(
         name=SENSOR_NAME,
@@ -200,16 +265,30 @@ def build_sla_sensor(
         state = load_state(context.cursor)
         events: list[AssetCheckEvaluation] = []
         runs: list[RunRequest] = []
-        inputs_published = published_lookup(context.instance, keys)
+        index = PublishIndex(context.instance)
+        inputs_published = published_lookup(index, keys)
+        calendar.new_tick()
+        plans: list[ProductPlan] = []
         for item in watched:
-            # Verdicts begin with the first deadline after the product first appears.
-            product_state = state.setdefault(item.product.name, ProductSlaState(now))
+            name = item.product.name
+            if name not in state:
+                # Verdicts begin with sla.judged_from, else the first deadline after the
+                # product first appears.
+                state[name] = ProductSlaState(judging_start(mesh, item.product, now))
+            due = calendar.due(item.product, state[name].judged_until, now)
+            plans.append(ProductPlan(item, state[name], due))
+        # Two bulk reads: the due and missed periods, then the inputs of those not on time.
+        index.prefetch(pair for plan in plans for pair in plan.pairs())
+        index.prefetch(pair for plan in plans for pair in input_pairs(mesh, plan, index, keys))
+        for plan in plans:
+            item = plan.item
             tick = evaluate_product(
-                context.instance,
+                index,
                 mesh,
                 item.product,
                 item.asset.key,
-                product_state,
+                plan.state,
+                plan.due,
                 now,
                 inputs_published,
             )
