@@ -36,8 +36,8 @@ from mesh_dagster.build.pipeline import period_filter_for, table_uri
 from mesh_dagster.checks.evaluate import evaluate_checks
 from mesh_dagster.checks.outcome import CheckOutcome, failed_errors
 from mesh_dagster.compile.assets import check_evaluations, check_results
+from mesh_dagster.compile.publish_index import PUBLISHED_METADATA, PublishIndex
 from mesh_dagster.compile.resources import MeshResource
-from mesh_dagster.compile.sla_sensor import PUBLISHED_METADATA, first_publish
 from mesh_dagster.compile.specs import ProductSpecs
 from mesh_dagster.compile.timing import period_of_key
 from mesh_dagster.io.delta import open_table
@@ -124,10 +124,12 @@ def build_observe_job(mesh: Mesh, products: Sequence[ProductSpecs]) -> JobDefini
         rows = published_rows(mesh, item, resource, config.version)  # read once, split by period
         keys = period_keys(item.product, rows, mesh.timezone_of(item.product))
         # The newest period, and every period not yet published, are (re)evaluated.
+        published = PublishIndex(context.instance)
+        published.prefetch((item.asset.key, key) for key in keys[:-1])  # one bulk read
         due = [
             key
             for key in keys
-            if key == keys[-1] or first_publish(context.instance, item.asset.key, key) is None
+            if key == keys[-1] or not published.is_published(item.asset.key, key)
         ]
         for key in due:
             outcomes, count = evaluate_period(mesh, item, resource, key, rows)

@@ -5,19 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from dagster import AssetKey, DagsterInstance
+from dagster import AssetKey
 
-from mesh_dagster.compile.sla_sensor import first_publish
 from mesh_dagster.spec.input_periods import InputPeriod, input_periods
 from mesh_dagster.spec.mesh import Mesh
 from mesh_dagster.spec.periods import Period
 
 IsPublished = Callable[[AssetKey, str], bool]
-
-
-def published_in(instance: DagsterInstance) -> IsPublished:
-    """Return a check of whether an asset's partition has been published in ``instance``."""
-    return lambda key, partition: first_publish(instance, key, partition) is not None
 
 
 @dataclass(frozen=True)

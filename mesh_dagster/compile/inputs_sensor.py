@@ -10,7 +10,7 @@ on this sensor.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,9 +27,11 @@ from dagster import (
 from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 from dagster._time import get_current_datetime
 
-from mesh_dagster.compile.input_readiness import IsPublished, plan_readiness, published_in
+from mesh_dagster.compile.input_readiness import IsPublished, plan_readiness
 from mesh_dagster.compile.names import short_hash
+from mesh_dagster.compile.publish_index import PublishIndex
 from mesh_dagster.compile.schedules import ScheduleGroup
+from mesh_dagster.spec.input_periods import input_periods
 from mesh_dagster.spec.mesh import Mesh
 from mesh_dagster.spec.periods import last_complete_period, next_tick, period_for_key
 
@@ -81,15 +83,8 @@ def ticks_between(cron: str, timezone: str, after: datetime, until: datetime) ->
     return ticks
 
 
-def evaluate_group(
-    mesh: Mesh,
-    group: ScheduleGroup,
-    state: GroupState,
-    keys: Mapping[str, AssetKey],
-    is_published: IsPublished,
-    now: datetime,
-) -> list[RunRequest]:
-    """Record the periods whose tick passed, and request those whose inputs are published."""
+def record_ticks(group: ScheduleGroup, state: GroupState, now: datetime) -> None:
+    """Add the periods whose tick passed since the last evaluation to those waiting."""
     assert group.unit is not None and group.partitions_def is not None
     for tick in ticks_between(group.cron, group.timezone, state.since, now):
         period = last_complete_period(tick, group.unit, group.timezone)
@@ -97,6 +92,31 @@ def evaluate_group(
         if period.start >= group.partitions_def.start and (end is None or period.start < end):
             state.waiting.setdefault(period.key, list(group.waits_for_inputs))
     state.since = max(state.since, now)
+
+
+def waiting_pairs(
+    mesh: Mesh, group: ScheduleGroup, state: GroupState, keys: Mapping[str, AssetKey]
+) -> Iterator[tuple[AssetKey, str]]:
+    """Return the (asset, partition) pairs whose publish decides the waiting periods."""
+    assert group.unit is not None
+    for period_key, names in state.waiting.items():
+        period = period_for_key(period_key, group.unit, group.timezone)
+        for name in names:
+            yield keys[name], period_key
+            for need in input_periods(mesh, mesh.product(name), period):
+                yield keys[need.product], need.period.key
+
+
+def request_ready(
+    mesh: Mesh,
+    group: ScheduleGroup,
+    state: GroupState,
+    keys: Mapping[str, AssetKey],
+    is_published: IsPublished,
+    now: datetime,
+) -> list[RunRequest]:
+    """Request the waiting periods whose inputs are published; drop those waited too long."""
+    assert group.unit is not None
     requests: list[RunRequest] = []
     for period_key in sorted(state.waiting):
         period = period_for_key(period_key, group.unit, group.timezone)
@@ -146,12 +166,19 @@ def build_inputs_sensor(
     def _inputs_ready(context: SensorEvaluationContext) -> SensorResult:
         now = get_current_datetime()
         state = load_state(context.cursor)
-        is_published = published_in(context.instance)
+        index = PublishIndex(context.instance)
         requests: list[RunRequest] = []
         for group in watched:
             # Like the schedule, a new sensor starts with the next tick, not the past.
-            group_state = state.setdefault(group.name, GroupState(now))
-            requests += evaluate_group(mesh, group, group_state, keys, is_published, now)
+            record_ticks(group, state.setdefault(group.name, GroupState(now)), now)
+        # One bulk read for every waiting period's products and inputs (none: no read).
+        index.prefetch(
+            pair
+            for group in watched
+            for pair in waiting_pairs(mesh, group, state[group.name], keys)
+        )
+        for group in watched:
+            requests += request_ready(mesh, group, state[group.name], keys, index.is_published, now)
         for name in set(state) - {group.name for group in watched}:
             del state[name]
         return SensorResult(run_requests=requests, cursor=dump_state(state))
