@@ -146,7 +146,7 @@ def test_product_page_shows_the_contract_and_lineage(
     rules = page.locator("table.rules")
     expect(rules).to_contain_text("at least 99.9% of rows have order_id and order_date present")
     expect(rules).to_contain_text("revenue_usd >= 0 on every row")
-    expect(rules).to_contain_text("count(*) > 0 on the table")
+    expect(rules).to_contain_text("COUNT(*) > 0 on the table")  # the normalized SQL that runs
     expect(rules).to_contain_text("A day without orders means the feed stopped.")
     expect(page.locator("table.consumers tbody tr")).to_have_count(2)
     graph = page.locator("svg.lineage")

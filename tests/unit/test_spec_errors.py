@@ -22,7 +22,7 @@ FIELD_CASES = [
     pytest.param(
         dict(spec={"schema": {2: {"mask": True}}}),
         "specs/orders/orders_daily.yaml:44:5: spec.schema[2].mask: unknown field. Expected "
-        "one of: name, type, nullable, pii, pii_handling, description.",
+        "one of: name, type, nullable, pii, pii_handling, description, max_null_share.",
         id="unknown-field-lists-fields",
     ),
     pytest.param(
