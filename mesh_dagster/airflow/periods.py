@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 
-from mesh_dagster.spec.input_periods import InputPeriod, input_periods
+from mesh_dagster.spec.input_periods import InputPeriod, unpublished_input_periods
 from mesh_dagster.spec.mesh import Mesh
 from mesh_dagster.spec.models import DataProduct
 from mesh_dagster.spec.periods import (
@@ -91,8 +91,4 @@ def missing_inputs(
     if partition is None or product.spec.partitioning is None:
         return []
     period = period_of_key(mesh, product, partition)
-    return [
-        need
-        for need in input_periods(mesh, product, period)
-        if not is_published(need.product, need.period.key)
-    ]
+    return unpublished_input_periods(mesh, product, period, is_published)

@@ -31,7 +31,7 @@ from mesh_dagster.compile.sla_sensor import first_publish
 from mesh_dagster.compile.specs import ProductSpecs
 from mesh_dagster.compile.timing import period_of_key
 from mesh_dagster.io.glue import build_glue_client, detect_drift, fetch_table, register_table
-from mesh_dagster.spec.input_periods import InputPeriod, input_periods
+from mesh_dagster.spec.input_periods import InputPeriod, unpublished_input_periods
 from mesh_dagster.spec.mesh import Mesh
 from mesh_dagster.spec.models import DataProduct
 from mesh_dagster.spec.periods import Period
@@ -143,11 +143,12 @@ def unpublished_inputs(
 ) -> list[InputPeriod]:
     """Return the input periods ``period`` reads that are not published in ``instance``."""
     keys = input_keys(specs)
-    return [
-        need
-        for need in input_periods(mesh, specs.product, period)
-        if first_publish(instance, keys[need.product], need.period.key) is None
-    ]
+    return unpublished_input_periods(
+        mesh,
+        specs.product,
+        period,
+        lambda name, key: first_publish(instance, keys[name], key) is not None,
+    )
 
 
 def build_product_asset(specs: ProductSpecs, mesh: Mesh) -> AssetsDefinition:

@@ -27,7 +27,7 @@ from dagster._core.definitions.unresolved_asset_job_definition import Unresolved
 from mesh_dagster.compile.sla_sensor import first_publish
 from mesh_dagster.compile.translator import MeshTranslator
 from mesh_dagster.spec.backfill_plan import BackfillStep
-from mesh_dagster.spec.input_periods import input_periods
+from mesh_dagster.spec.input_periods import unpublished_input_periods
 from mesh_dagster.spec.mesh import Mesh
 
 StepStatus = Literal["published", "skipped", "blocked", "failed", "waiting"]
@@ -78,11 +78,13 @@ class BackfillRunner:
     def missing_inputs(self, step: BackfillStep) -> list[str]:
         """Return the input periods ``step`` reads that are not published (``name key``)."""
         product = self.mesh.product(step.product)
-        return [
-            str(needed)
-            for needed in input_periods(self.mesh, product, step.period)
-            if self.published_at(needed.product, needed.period.key) is None
-        ]
+        unpublished = unpublished_input_periods(
+            self.mesh,
+            product,
+            step.period,
+            lambda name, key: self.published_at(name, key) is not None,
+        )
+        return [str(needed) for needed in unpublished]
 
     def run(self, step: BackfillStep, *, force: bool = False) -> StepOutcome:
         """Build ``step`` unless it is already published (or ``force``); return the outcome."""

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from dagster import AssetKey
 
-from mesh_dagster.spec.input_periods import InputPeriod, input_periods
+from mesh_dagster.spec.input_periods import InputPeriod, unpublished_input_periods
 from mesh_dagster.spec.mesh import Mesh
 from mesh_dagster.spec.periods import Period
 
@@ -20,13 +20,6 @@ class Readiness:
 
     ready: tuple[str, ...]
     waiting: Mapping[str, tuple[InputPeriod, ...]] = field(default_factory=dict)
-
-    def describe_waiting(self) -> str:
-        """Return ``orders-daily waits for order-events 2026-03-13; ...``."""
-        return "; ".join(
-            f"{name} waits for {', '.join(str(item) for item in needs)}"
-            for name, needs in sorted(self.waiting.items())
-        )
 
 
 def plan_readiness(
@@ -45,9 +38,12 @@ def plan_readiness(
     waiting: dict[str, tuple[InputPeriod, ...]] = {}
     for name in members:
         missing = tuple(
-            need
-            for need in input_periods(mesh, mesh.product(name), period)
-            if not is_published(keys[need.product], need.period.key)
+            unpublished_input_periods(
+                mesh,
+                mesh.product(name),
+                period,
+                lambda upstream, key: is_published(keys[upstream], key),
+            )
         )
         if missing:
             waiting[name] = missing

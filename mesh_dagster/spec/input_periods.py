@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from mesh_dagster.spec.mesh import Mesh
@@ -60,3 +60,18 @@ def reads_input_periods(mesh: Mesh, product: DataProduct) -> bool:
         and mesh.product(item.product).spec.partitioning is not None
         for item in product.spec.inputs
     )
+
+
+def unpublished_input_periods(
+    mesh: Mesh, product: DataProduct, period: Period, is_published: Callable[[str, str], bool]
+) -> list[InputPeriod]:
+    """Return the input periods ``period`` of ``product`` reads that are not published.
+
+    ``is_published(product_name, partition_key)`` answers from wherever publishes are
+    recorded (a Dagster instance, Airflow's asset events, a bulk index).
+    """
+    return [
+        need
+        for need in input_periods(mesh, product, period)
+        if not is_published(need.product, need.period.key)
+    ]
